@@ -1,0 +1,9 @@
+"""Commands of the analysis room (registered by interview_jobs.cli)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this room's commands to the main CLI."""

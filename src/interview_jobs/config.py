@@ -1,0 +1,191 @@
+"""One Settings class for every process (API, AI backend, workers, CLI).
+
+Configuration is environment variables with the prefix ``INTERVIEW_JOBS_`` (a ``.env`` file works
+too). In the embedded default (``ENVIRONMENT=development``) secrets that are not set are generated
+once and kept in ``DATA_DIR/secrets.json`` so that every process started on the same data directory
+agrees on them. With ``ENVIRONMENT=production`` a missing or placeholder secret stops start-up.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_FIELDS = ("jwt_secret", "ai_api_key", "callback_api_key", "webhook_secret", "url_signing_secret")
+# Values that someone copied from an example file and never changed.
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "please-change", "xxx"})
+MIN_SECRET_LENGTH = 16
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which variable and why."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="INTERVIEW_JOBS_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("./data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default SQLite file under DATA_DIR"
+    )
+
+    # --- addresses ---
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    ai_host: str = "127.0.0.1"
+    ai_port: int = 8001
+    ai_url: str = "http://127.0.0.1:8001"
+    api_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL the AI backend calls back to, and signed file URLs are built on",
+    )
+    broker_url: str | None = Field(default=None, description="amqp://… or redis://…; unset = embedded queue")
+
+    # --- secrets ---
+    jwt_secret: SecretStr | None = None
+    ai_api_key: SecretStr | None = None
+    callback_api_key: SecretStr | None = None
+    webhook_secret: SecretStr | None = Field(default=None, description="Standard Webhooks whsec_… secret")
+    url_signing_secret: SecretStr | None = Field(
+        default=None, description="HMAC key of signed file-content URLs (defaults to a derived key)"
+    )
+
+    # --- auth ---
+    jwt_expires_seconds: int = Field(default=3600, gt=0)
+    login_rate_limit_per_minute: int = Field(default=10, gt=0)
+
+    # --- files ---
+    max_upload_bytes: int = Field(default=2 * 1024**3, gt=0)
+    signed_url_ttl_seconds: int = Field(default=6 * 3600, gt=0)
+
+    # --- jobs ---
+    job_deadline_seconds: int = Field(
+        default=1800, gt=0, description="No callback by then: forward again with attempt+1"
+    )
+    max_attempts: int = Field(default=3, ge=1)
+    dispatch_interval_seconds: float = Field(default=1.0, gt=0)
+    idempotency_ttl_seconds: int = Field(default=24 * 3600, gt=0)
+
+    # --- AI backend / workers ---
+    allow_private_urls: bool = False
+    max_download_bytes: int = Field(default=2 * 1024**3, gt=0)
+    worker_processes: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    task_time_limit_seconds: int = Field(default=3600, gt=0)
+    max_deliveries: int = Field(default=3, ge=1)
+
+    # --- analysis ---
+    asr_model: str = Field(
+        default="base",
+        description="'base' or 'tiny.en' (bundled pip packages), or a local faster-whisper model dir",
+    )
+    model_cache_dir: Path | None = None
+
+    @field_validator("ai_url", "api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    # ---- derived values ----
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'interview_jobs.db').resolve()}"
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.broker_url is None
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    def secret(self, name: str) -> str:
+        """The value of a secret field; raises ConfigError if it was never resolved."""
+        value: SecretStr | None = getattr(self, name)
+        if value is None:
+            raise ConfigError(f"INTERVIEW_JOBS_{name.upper()} is not set")
+        return value.get_secret_value()
+
+    # ---- secrets ----
+    def with_secrets(self) -> Settings:
+        """Return settings whose secrets are all set.
+
+        Development: missing secrets are generated once and stored in DATA_DIR/secrets.json
+        (mode 0600). Production: a missing, short or placeholder secret raises ConfigError.
+        """
+        if self.environment == "production":
+            problems = []
+            for name in SECRET_FIELDS:
+                if name == "url_signing_secret":
+                    continue  # derived from JWT_SECRET when unset
+                value = getattr(self, name)
+                raw = value.get_secret_value() if value else ""
+                if raw.lower() in PLACEHOLDER_SECRETS or len(raw) < MIN_SECRET_LENGTH:
+                    problems.append(f"INTERVIEW_JOBS_{name.upper()}")
+            if problems:
+                raise ConfigError(
+                    "ENVIRONMENT=production needs real secrets (at least "
+                    f"{MIN_SECRET_LENGTH} characters, not a placeholder): set {', '.join(problems)}"
+                )
+            return self
+        missing = [name for name in SECRET_FIELDS if getattr(self, name) is None]
+        if not missing:
+            return self
+        stored = _load_or_create_secret_file(self.data_dir / "secrets.json")
+        return self.model_copy(update={name: SecretStr(stored[name]) for name in missing})
+
+
+def _new_secret(name: str) -> str:
+    if name == "webhook_secret":
+        return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    return secrets.token_urlsafe(32)
+
+
+def _load_or_create_secret_file(path: Path) -> dict[str, str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stored: dict[str, str] = {}
+    if path.exists():
+        try:
+            stored = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{path} is not readable JSON ({exc}); delete it to regenerate") from exc
+    changed = False
+    for name in SECRET_FIELDS:
+        if not stored.get(name):
+            stored[name] = _new_secret(name)
+            changed = True
+    if changed:
+        # Write-then-rename so two processes starting together never read a half-written file;
+        # O_EXCL on the temp name keeps them from clobbering each other's temp file.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(stored, fh, indent=2)
+        if path.exists():
+            # Another process may have won the race: keep its values, they may be in use already.
+            try:
+                winner = json.loads(path.read_text())
+                if all(winner.get(n) for n in SECRET_FIELDS):
+                    tmp.unlink(missing_ok=True)
+                    return dict(winner)
+            except (OSError, ValueError):
+                pass
+        os.replace(tmp, path)
+    return stored
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Settings from the environment (plus overrides), with secrets resolved."""
+    return Settings(**overrides).with_secrets()  # type: ignore[arg-type]

@@ -1,0 +1,46 @@
+"""The AI backend's callback to the API (``POST /api/interview/analysis-callback``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import Field
+
+from interview_jobs.contracts.common import CamelModel, JobStatus
+
+CALLBACK_PATH = "/api/interview/analysis-callback"
+
+CallbackStatus = Literal["PROCESSING", "COMPLETED", "FAILED"]
+
+
+class CallbackRequest(CamelModel):
+    """``analysisData`` is a JSON object, or (the seed's form) a string holding one. The API
+    validates it (422 when COMPLETED carries anything but an object); the AI backend always sends
+    an object."""
+
+    job_id: str = Field(min_length=1, max_length=64)
+    status: CallbackStatus
+    analysis_data: dict[str, Any] | str | None = None
+    error_message: str | None = Field(default=None, max_length=10_000)
+    progress: int | None = Field(default=None, ge=0, le=100)
+    attempt: int | None = Field(default=None, ge=1)
+
+    def analysis_object(self) -> dict[str, Any] | None:
+        """analysisData as a dict; raises ValueError if it is a string that is not a JSON object."""
+        data = self.analysis_data
+        if data is None or isinstance(data, dict):
+            return data
+        try:
+            parsed = json.loads(data)
+        except ValueError as exc:
+            raise ValueError(f"analysisData is a string but not JSON: {exc}") from exc
+        if not isinstance(parsed, dict):
+            raise ValueError("analysisData must be a JSON object")
+        return parsed
+
+
+class CallbackResponse(CamelModel):
+    job_id: str
+    status: JobStatus
+    message: str
