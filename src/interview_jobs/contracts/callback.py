@@ -25,6 +25,9 @@ class CallbackRequest(CamelModel):
     error_message: str | None = Field(default=None, max_length=10_000)
     progress: int | None = Field(default=None, ge=0, le=100)
     attempt: int | None = Field(default=None, ge=1)
+    # (ext) the video's length once the worker has opened it, so the API can refine
+    # estimatedCompletionTime for jobs submitted by URL.
+    duration_seconds: float | None = Field(default=None, ge=0)
 
     def analysis_object(self) -> dict[str, Any] | None:
         """analysisData as a dict; raises ValueError if it is a string that is not a JSON object."""
