@@ -21,3 +21,26 @@ def require(available: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI needs this: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def broker_url(kind: str) -> str:
+    """The URL of a reachable broker of this kind (``rabbitmq``/``redis``), or skip/fail."""
+    if kind == "rabbitmq":
+        require(port_open(5672), "RabbitMQ is not reachable on 127.0.0.1:5672")
+        return RABBITMQ_URL
+    require(port_open(6379), "Redis is not reachable on 127.0.0.1:6379")
+    return REDIS_URL

@@ -22,6 +22,7 @@ app = typer.Typer(
 # Order is the order of `--help`.
 COMMAND_MODULES = (
     "interview_jobs.api.cli",
+    "interview_jobs.ai.cli",
     "interview_jobs.analysis.cli",
 )
 

@@ -19,7 +19,13 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SECRET_FIELDS = ("jwt_secret", "ai_api_key", "callback_api_key", "webhook_secret", "url_signing_secret")
+SECRET_FIELDS = (
+    "jwt_secret",
+    "ai_api_key",
+    "callback_api_key",
+    "webhook_secret",
+    "url_signing_secret",
+)
 # Values that someone copied from an example file and never changed.
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "please-change", "xxx"})
 MIN_SECRET_LENGTH = 16
@@ -50,13 +56,17 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="Base URL the AI backend calls back to, and signed file URLs are built on",
     )
-    broker_url: str | None = Field(default=None, description="amqp://… or redis://…; unset = embedded queue")
+    broker_url: str | None = Field(
+        default=None, description="amqp://… or redis://…; unset = embedded queue"
+    )
 
     # --- secrets ---
     jwt_secret: SecretStr | None = None
     ai_api_key: SecretStr | None = None
     callback_api_key: SecretStr | None = None
-    webhook_secret: SecretStr | None = Field(default=None, description="Standard Webhooks whsec_… secret")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Standard Webhooks whsec_… secret"
+    )
     url_signing_secret: SecretStr | None = Field(
         default=None, description="HMAC key of signed file-content URLs (defaults to a derived key)"
     )
@@ -76,18 +86,60 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=3, ge=1)
     dispatch_interval_seconds: float = Field(default=1.0, gt=0)
     idempotency_ttl_seconds: int = Field(default=24 * 3600, gt=0)
+    # --- API service internals (issue 2) ---
+    db_pool_size: int | None = Field(
+        default=None, ge=1, description="default: 1 on SQLite, 10 on PostgreSQL"
+    )
+    dispatcher_enabled: bool = Field(
+        default=True, description="run the outbox dispatcher in the API process"
+    )
+    dispatch_batch_size: int = Field(default=50, ge=1)
+    dispatch_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    dispatch_backoff_max_seconds: float = Field(default=300.0, gt=0)
+    dispatch_lease_seconds: float = Field(
+        default=60.0, gt=0, description="a claimed forward's lease"
+    )
+    forward_timeout_seconds: float = Field(default=10.0, gt=0)
+    sse_poll_interval_seconds: float = Field(default=0.5, gt=0)
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+    estimate_default_seconds: float = Field(
+        default=120.0, gt=0, description="processing time of a job before any has completed"
+    )
+    estimate_seconds_per_video_second: float = Field(default=0.2, gt=0)
+    estimate_parallelism: int = Field(
+        default=1, ge=1, description="jobs the AI backend runs at once"
+    )
 
     # --- AI backend / workers ---
     allow_private_urls: bool = False
     max_download_bytes: int = Field(default=2 * 1024**3, gt=0)
     worker_processes: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    queue_name: str = Field(default="interview_jobs", pattern=r"^[A-Za-z0-9_.-]{1,100}$")
     task_time_limit_seconds: int = Field(default=3600, gt=0)
-    max_deliveries: int = Field(default=3, ge=1)
+    task_max_retries: int = Field(default=5, ge=0, description="retries of transient failures")
+    task_min_backoff_seconds: float = Field(default=5.0, gt=0)
+    task_max_backoff_seconds: float = Field(default=300.0, gt=0)
+    max_deliveries: int = Field(
+        default=3, ge=1, description="a task interrupted this many times (worker died) is FAILED"
+    )
+    callback_give_up_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="how long a final callback is retried while the API is down",
+    )
+    worker_shutdown_grace_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="on SIGTERM the task in hand may finish this long, then is handed back",
+    )
 
     # --- analysis ---
     asr_model: str = Field(
         default="base",
-        description="'base' or 'tiny.en' (bundled pip packages), or a local faster-whisper model dir",
+        description="'base' or 'tiny.en' (bundled pip packages) or a local faster-whisper dir",
     )
     model_cache_dir: Path | None = None
 
@@ -110,6 +162,14 @@ class Settings(BaseSettings):
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
+
+    def analysis_options(self) -> dict[str, object]:
+        """Keyword arguments of ``interview_jobs.analysis.AnalysisOptions`` (kept as plain data so
+        this module never imports the analysis stack)."""
+        options: dict[str, object] = {"asr_model": self.asr_model}
+        if self.model_cache_dir is not None:
+            options["model_cache_dir"] = self.model_cache_dir
+        return options
 
     def secret(self, name: str) -> str:
         """The value of a secret field; raises ConfigError if it was never resolved."""
@@ -160,7 +220,9 @@ def _load_or_create_secret_file(path: Path) -> dict[str, str]:
         try:
             stored = json.loads(path.read_text())
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"{path} is not readable JSON ({exc}); delete it to regenerate") from exc
+            raise ConfigError(
+                f"{path} is not readable JSON ({exc}); delete it to regenerate"
+            ) from exc
     changed = False
     for name in SECRET_FIELDS:
         if not stored.get(name):

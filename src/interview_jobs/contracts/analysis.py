@@ -94,7 +94,7 @@ class Metrics(_Open):
 
 
 class AnalysisResult(_Open):
-    schemaVersion: Literal[1] = SCHEMA_VERSION
+    schemaVersion: Literal[1] = 1
     analysisType: AnalysisType
     score: float = Field(ge=0, le=100)
     summary: str

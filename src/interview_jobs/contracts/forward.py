@@ -1,4 +1,4 @@
-"""The API service's forward of a job to the AI backend (``POST {AI_URL}/api/v1/interview/analyze``)."""
+"""A job forwarded by the API to the AI backend: ``POST {AI_URL}/api/v1/interview/analyze``."""
 
 from __future__ import annotations
 

@@ -1,0 +1,238 @@
+"""Safe download of a job's ``videoUrl`` into its per-job directory.
+
+SSRF: the address check happens where the socket is opened (a custom httpcore network backend),
+on the very IP that is connected to, for every hop of a redirect chain. Checking a name's
+resolution before the request would leave a window for DNS rebinding; checking at connect time
+does not. Loopback, private, link-local (cloud metadata 169.254.169.254), shared, reserved and
+multicast addresses are refused, IPv4-mapped IPv6 included, unless:
+
+* the URL is the API's own signed file-content URL (under ``API_URL``, with a signature), or
+* ``ALLOW_PRIVATE_URLS`` is set (development only).
+
+Errors are split into :class:`PermanentFetchError` (the URL can never work: refused address,
+404, not a video, too large) and :class:`TransientFetchError` (network trouble, 5xx, 429: worth
+retrying later).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+import httpx
+
+from interview_jobs import __version__
+from interview_jobs.contracts.media import ACCEPTED_DESCRIPTION, SNIFF_BYTES, sniff_container
+
+MAX_REDIRECTS = 5
+CHUNK = 1024 * 1024
+
+
+class FetchError(Exception):
+    """The video could not be downloaded; ``str(exc)`` is a sentence for the user."""
+
+    permanent: bool = True
+
+
+class PermanentFetchError(FetchError):
+    permanent = True
+
+
+class TransientFetchError(FetchError):
+    permanent = False
+
+
+class BlockedAddressError(PermanentFetchError):
+    """The URL resolves to an address the AI backend must not reach."""
+
+
+def address_is_public(ip_text: str) -> bool:
+    ip = ipaddress.ip_address(ip_text.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None:
+            ip = embedded
+    return bool(ip.is_global) and not ip.is_multicast
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """Connects only to public addresses: resolves the name itself and checks each address."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror}") from exc
+        public = [info for info in infos if address_is_public(str(info[4][0]))]
+        if not public:
+            shown = ", ".join(sorted({str(info[4][0]) for info in infos}))
+            raise BlockedAddressError(
+                f"the video URL's host {host} resolves to a private or reserved address ({shown}); "
+                "the AI backend only downloads from public addresses"
+            )
+        last_error: httpcore.ConnectError | None = None
+        for info in public:
+            ip = str(info[4][0])
+            try:
+                return super().connect_tcp(ip, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                last_error = exc
+        assert last_error is not None
+        raise last_error
+
+
+class _GuardedTransport(httpx.HTTPTransport):
+    """httpx transport whose connection pool uses :class:`_GuardedBackend`.
+
+    httpx does not take a network backend as an argument, so the pool it builds is replaced by
+    an identical one with the guarded backend (same TLS context and limits).
+    """
+
+    def __init__(self, *, verify: bool = True, retries: int = 0) -> None:
+        super().__init__(verify=verify, retries=retries)
+        old = self._pool
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=old._ssl_context,
+            max_connections=old._max_connections,
+            max_keepalive_connections=old._max_keepalive_connections,
+            keepalive_expiry=old._keepalive_expiry,
+            http1=old._http1,
+            http2=old._http2,
+            retries=retries,
+            network_backend=_GuardedBackend(),
+        )
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    api_url: str
+    allow_private_urls: bool = False
+    max_bytes: int = 2 * 1024**3
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    total_timeout: float = 30 * 60.0
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    path: Path
+    size: int
+    content_type: str | None
+
+
+def is_own_signed_file_url(url: str, api_url: str) -> bool:
+    """True for ``{API_URL}/api/files/{id}/content?…signature=…`` — the API signs these itself."""
+    own, target = urlsplit(api_url), urlsplit(url)
+    if (own.scheme, own.netloc) != (target.scheme, target.netloc):
+        return False
+    base = own.path.rstrip("/")
+    path = target.path
+    if not path.startswith(base + "/api/files/") or not path.endswith("/content"):
+        return False
+    return "signature=" in target.query
+
+
+def validate_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PermanentFetchError(
+            f"the video URL must be an absolute http(s) URL, not {url[:200]!r}"
+        )
+
+
+def download(url: str, dest_dir: Path, policy: FetchPolicy) -> Downloaded:
+    """Stream ``url`` into ``dest_dir/input`` and return it; raises FetchError subclasses."""
+    validate_url(url)
+    dest = dest_dir / "input"
+    deadline = time.monotonic() + policy.total_timeout
+    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+    headers = {"User-Agent": f"interview-jobs-ai/{__version__}", "Accept": "video/*, */*;q=0.5"}
+    guarded = _GuardedTransport()
+    plain = httpx.HTTPTransport()
+    try:
+        with (
+            httpx.Client(transport=guarded, timeout=timeout, headers=headers) as guarded_client,
+            httpx.Client(transport=plain, timeout=timeout, headers=headers) as plain_client,
+        ):
+            current = url
+            for _hop in range(MAX_REDIRECTS + 1):
+                trusted = policy.allow_private_urls or is_own_signed_file_url(
+                    current, policy.api_url
+                )
+                client = plain_client if trusted else guarded_client
+                with client.stream("GET", current) as response:
+                    if response.is_redirect:
+                        location = response.headers.get("location")
+                        if not location:
+                            raise PermanentFetchError("the video URL redirected without a Location")
+                        current = urljoin(current, location)
+                        validate_url(current)
+                        continue
+                    _check_status(response)
+                    return _save(response, dest, policy, deadline)
+            raise PermanentFetchError(f"the video URL redirected more than {MAX_REDIRECTS} times")
+    except FetchError:
+        dest.unlink(missing_ok=True)
+        raise
+    except httpx.TimeoutException as exc:
+        dest.unlink(missing_ok=True)
+        raise TransientFetchError(f"the video download timed out ({type(exc).__name__})") from exc
+    except httpx.TransportError as exc:
+        dest.unlink(missing_ok=True)
+        raise TransientFetchError(
+            f"the video could not be downloaded: {exc or type(exc).__name__}"
+        ) from exc
+    except httpx.InvalidURL as exc:
+        raise PermanentFetchError(f"the video URL is not valid: {exc}") from exc
+
+
+def _check_status(response: httpx.Response) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    if status in (408, 425, 429) or status >= 500:
+        raise TransientFetchError(f"the video server answered HTTP {status}; will retry")
+    raise PermanentFetchError(f"the video URL answered HTTP {status} {response.reason_phrase}")
+
+
+def _save(response: httpx.Response, dest: Path, policy: FetchPolicy, deadline: float) -> Downloaded:
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > policy.max_bytes:
+        raise PermanentFetchError(
+            f"the video is {int(declared)} bytes, over the {policy.max_bytes}-byte limit"
+        )
+    size = 0
+    head = b""
+    with dest.open("wb") as out:
+        for chunk in response.iter_bytes(CHUNK):
+            if len(head) < SNIFF_BYTES:
+                head += chunk[: SNIFF_BYTES - len(head)]
+            size += len(chunk)
+            if size > policy.max_bytes:
+                raise PermanentFetchError(f"the video is over the {policy.max_bytes}-byte limit")
+            if time.monotonic() > deadline:
+                raise TransientFetchError(
+                    f"the video download took longer than {policy.total_timeout:.0f} s"
+                )
+            out.write(chunk)
+    if size == 0:
+        raise PermanentFetchError("the video URL returned an empty file (0 bytes)")
+    if sniff_container(head) is None:
+        kind = response.headers.get("content-type", "unknown type")
+        raise PermanentFetchError(
+            f"the video URL did not return {ACCEPTED_DESCRIPTION}; it returned {kind}"
+        )
+    return Downloaded(path=dest, size=size, content_type=response.headers.get("content-type"))

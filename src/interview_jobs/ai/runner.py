@@ -1,0 +1,257 @@
+"""Runs the analysis pipeline in a warm child process.
+
+Why a child process and not the worker itself:
+
+* a video that crashes a decoder or exhausts memory kills the child, not the worker: the worker
+  reports the job FAILED (after ``max_crashes`` tries) instead of dying and having the broker
+  redeliver the poison task forever;
+* the time limit is enforced by killing the child — no asynchronous exception inside native code;
+* CPU work stays off the worker's threads, so its broker heartbeats and callbacks keep flowing
+  (Dramatiq on Redis loses a task whose heartbeat starves: dramatiq #692);
+* models are loaded once per child and reused across jobs (start-up is paid once, not per job).
+
+The child speaks a tiny protocol over a Pipe: the parent sends one request, the child answers
+with any number of ``("progress", fraction, stage)`` / ``("info", {...})`` messages and exactly
+one ``("result", dict)`` or ``("error", code, message)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# Codes of AnalysisError that are the operator's problem (bad model install), not the video's.
+OPERATOR_ERROR_CODES = frozenset({"model_missing", "model_corrupt"})
+
+
+class RunnerError(Exception):
+    """Base of everything :meth:`AnalysisProcess.run` raises."""
+
+
+class AnalysisFailed(RunnerError):
+    """The pipeline rejected the video (AnalysisError): a clear, permanent failure."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+    @property
+    def operator_problem(self) -> bool:
+        return self.code in OPERATOR_ERROR_CODES
+
+
+class AnalysisCrashed(RunnerError):
+    """The child process died (signal, out of memory, native crash)."""
+
+
+class AnalysisTimedOut(RunnerError):
+    """The analysis ran past the time limit and was killed."""
+
+
+class AnalysisAborted(RunnerError):
+    """The caller asked to stop (job cancelled or deleted, worker shutting down)."""
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    video: Path
+    analysis_type: str
+    work_dir: Path
+
+
+def _set_parent_death_signal() -> None:
+    """Linux: have the kernel SIGKILL this child when its parent dies (no orphaned analyses)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the parent kills us on close() instead
+        pass
+
+
+def _serve(conn: multiprocessing.connection.Connection, options: dict[str, Any]) -> None:
+    """The child's main loop."""
+    _set_parent_death_signal()
+    # The parent decides when we stop (it finishes or hands back the task first).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    from interview_jobs.analysis import AnalysisError, AnalysisOptions, Analyzer, probe
+
+    analyzer = Analyzer(AnalysisOptions(**options))
+    conn.send(("ready",))
+    while True:
+        try:
+            request: AnalysisRequest | None = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        try:
+            info = probe(request.video)
+            conn.send(("info", {"durationSeconds": info.duration_seconds}))
+
+            def progress(fraction: float, stage: str) -> None:
+                conn.send(("progress", float(fraction), stage))
+
+            result = analyzer.analyze(
+                request.video,
+                analysis_type=request.analysis_type,
+                progress=progress,
+                work_dir=request.work_dir,
+            )
+            conn.send(("result", result))
+        except AnalysisError as exc:
+            conn.send(("error", getattr(exc, "code", "analysis_error"), str(exc)))
+        except Exception as exc:
+            log.error("unexpected analysis failure:\n%s", traceback.format_exc())
+            conn.send(
+                (
+                    "error",
+                    "internal_error",
+                    f"the analysis failed unexpectedly ({type(exc).__name__}: {exc})",
+                )
+            )
+
+
+class AnalysisProcess:
+    """One warm analysis child. Not thread-safe: one per worker thread."""
+
+    def __init__(
+        self,
+        options: dict[str, Any],
+        *,
+        start_timeout: float = 300.0,
+        poll_interval: float = 0.2,
+    ) -> None:
+        self._options = options
+        self._ctx = multiprocessing.get_context("spawn")
+        self._start_timeout = start_timeout
+        self._poll = poll_interval
+        self._proc: multiprocessing.process.BaseProcess | None = None
+        self._conn: multiprocessing.connection.Connection | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None and self._proc.is_alive() else None
+
+    def _ensure_started(self) -> multiprocessing.connection.Connection:
+        if self._proc is not None and self._proc.is_alive() and self._conn is not None:
+            return self._conn
+        self.close()
+        parent_conn, child_conn = self._ctx.Pipe()
+        proc = self._ctx.Process(
+            target=_serve,
+            args=(child_conn, self._options),
+            name="interview-jobs-analysis",
+            daemon=True,
+        )
+        proc.start()
+        child_conn.close()
+        self._proc, self._conn = proc, parent_conn
+        deadline = time.monotonic() + self._start_timeout
+        while not parent_conn.poll(self._poll):
+            if not proc.is_alive():
+                self.close()
+                raise AnalysisCrashed(
+                    f"the analysis process failed to start (exit code {proc.exitcode})"
+                )
+            if time.monotonic() > deadline:
+                self.close()
+                raise AnalysisCrashed("the analysis process did not start in time")
+        try:
+            message = parent_conn.recv()
+        except (EOFError, OSError) as exc:
+            self.close()
+            raise AnalysisCrashed("the analysis process failed to start") from exc
+        if message != ("ready",):
+            self.close()
+            raise AnalysisCrashed(f"the analysis process sent {message!r} instead of ready")
+        return parent_conn
+
+    def start(self) -> None:
+        """Start the child and load its libraries now rather than on the first job."""
+        self._ensure_started()
+
+    def run(
+        self,
+        request: AnalysisRequest,
+        *,
+        time_limit: float,
+        on_progress: Callable[[float, str], None] = lambda f, s: None,
+        on_info: Callable[[dict[str, Any]], None] = lambda info: None,
+        should_abort: Callable[[], bool] = lambda: False,
+    ) -> dict[str, Any]:
+        conn = self._ensure_started()
+        conn.send(request)
+        deadline = time.monotonic() + time_limit
+        while True:
+            if should_abort():
+                self.close()
+                raise AnalysisAborted("the analysis was stopped")
+            if time.monotonic() > deadline:
+                self.close()
+                raise AnalysisTimedOut(
+                    f"the analysis took longer than the {time_limit:.0f} s time limit"
+                )
+            try:
+                ready = conn.poll(self._poll)
+                message = conn.recv() if ready else None
+            except (EOFError, OSError):
+                message = None
+                ready = True
+            if message is None:
+                if ready or (self._proc is not None and not self._proc.is_alive()):
+                    raise self._crashed()
+                continue
+            kind = message[0]
+            if kind == "progress":
+                on_progress(message[1], message[2])
+            elif kind == "info":
+                on_info(message[1])
+            elif kind == "result":
+                return dict(message[1])
+            elif kind == "error":
+                raise AnalysisFailed(message[1], message[2])
+
+    def _crashed(self) -> AnalysisCrashed:
+        proc = self._proc
+        code = None
+        if proc is not None:
+            proc.join(timeout=5)
+            code = proc.exitcode
+        self.close()
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return AnalysisCrashed(f"the analysis process was killed by {name}")
+        return AnalysisCrashed(f"the analysis process exited unexpectedly (exit code {code})")
+
+    def close(self) -> None:
+        """Stop the child now (SIGKILL if it is busy)."""
+        proc, conn = self._proc, self._conn
+        self._proc = self._conn = None
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.close()
+        if proc is not None and proc.is_alive():
+            proc.kill()
+        if proc is not None:
+            proc.join(timeout=10)

@@ -1,0 +1,57 @@
+"""Logging for every process: one format, a level from ``INTERVIEW_JOBS_LOG_LEVEL``, and a filter
+that masks credentials (bearer tokens, API keys, URL signatures, webhook signatures) so that no
+secret reaches a log file even when a library logs a full request."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+_PATTERNS = [
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1***"),
+    (
+        re.compile(
+            r"(?i)((?:x-api-key|api_key|apikey|password|secret)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]+"
+        ),
+        r"\1***",
+    ),
+    (re.compile(r"(?i)([?&]signature=)[^&\s\"']+"), r"\1***"),
+    (re.compile(r"v1,[A-Za-z0-9+/=]{20,}"), "v1,***"),
+    (re.compile(r"whsec_[A-Za-z0-9+/=]+"), "whsec_***"),
+]
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def setup_logging(process: str) -> None:
+    """Configure the root logger once per process (idempotent)."""
+    level = os.environ.get("INTERVIEW_JOBS_LOG_LEVEL", "INFO").upper()
+    root = logging.getLogger()
+    if any(isinstance(f, RedactingFilter) for h in root.handlers for f in h.filters):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter(
+            f"%(asctime)s %(levelname)s [{process}:%(process)d] %(name)s: %(message)s"
+        )
+    )
+    handler.addFilter(RedactingFilter())
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Their per-request INFO lines would drown ours; warnings still show.
+    for noisy in ("pika", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
