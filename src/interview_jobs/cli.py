@@ -23,6 +23,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "interview_jobs.api.cli",
     "interview_jobs.ai.cli",
+    "interview_jobs.system",
     "interview_jobs.analysis.cli",
 )
 

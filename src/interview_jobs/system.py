@@ -1,0 +1,85 @@
+"""``interview-jobs up``: the whole system on one machine, embedded default.
+
+Starts the API service and the AI backend (which, without BROKER_URL, runs the workers itself) as
+two supervised processes on one DATA_DIR: SQLite, local files, secrets generated on first start.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from typing import Annotated
+
+import httpx
+import typer
+
+from interview_jobs.config import ConfigError
+
+
+def _internal_host(host: str) -> str:
+    """The address the other process uses to reach a server listening on ``host``."""
+    return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("up")
+    def up(
+        host: Annotated[str, typer.Option(help="address of the API and web page")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="port of the API and web page")] = 8000,
+        ai_port: Annotated[int, typer.Option(help="port of the AI backend")] = 8001,
+    ) -> None:
+        """Run everything: API + web page, AI backend and its workers (embedded default)."""
+        from interview_jobs.config import get_settings
+        from interview_jobs.logs import setup_logging
+        from interview_jobs.supervise import Program, Supervisor
+
+        setup_logging("up")
+        try:
+            settings = get_settings()  # creates DATA_DIR/secrets.json before the children start
+        except ConfigError as exc:
+            typer.echo(f"configuration error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        data_dir = str(settings.data_dir.resolve())
+        api_url = f"http://{_internal_host(host)}:{port}"
+        env = {
+            "INTERVIEW_JOBS_DATA_DIR": data_dir,
+            "INTERVIEW_JOBS_API_URL": api_url,
+            "INTERVIEW_JOBS_AI_URL": f"http://127.0.0.1:{ai_port}",
+        }
+        me = [sys.executable, "-m", "interview_jobs.cli"]
+        migrated = subprocess.run([*me, "db", "upgrade"], env={**os.environ, **env}, check=False)  # noqa: S603
+        if migrated.returncode != 0:
+            raise typer.Exit(migrated.returncode)
+        supervisor = Supervisor(
+            [
+                Program("api", [*me, "api", "--host", host, "--port", str(port)], env),
+                Program("ai", [*me, "ai", "--host", "127.0.0.1", "--port", str(ai_port)], env),
+            ],
+            stop_timeout=30,
+        )
+        supervisor.install_signal_handlers()
+        announced = False
+        started = time.monotonic()
+
+        def announce() -> None:
+            nonlocal announced
+            if announced:
+                return
+            try:
+                api_ok = httpx.get(f"{api_url}/health", timeout=1).status_code == 200
+                ai_ok = (
+                    httpx.get(f"http://127.0.0.1:{ai_port}/health", timeout=1).status_code == 200
+                )
+            except httpx.HTTPError:
+                return
+            if api_ok and ai_ok:
+                announced = True
+                typer.echo(
+                    f"\n  Interview Job System is up ({time.monotonic() - started:.1f} s): "
+                    f"http://{_internal_host(host)}:{port}/\n  data: {data_dir}   stop: Ctrl-C\n",
+                    err=True,
+                )
+
+        raise typer.Exit(supervisor.run(on_tick=announce))
