@@ -1,9 +1,108 @@
-"""Commands of the api room (registered by interview_jobs.cli)."""
+"""Commands of the api room (registered by interview_jobs.cli): ``api``, ``db upgrade``,
+``user create``. Heavy imports stay inside the command bodies so that ``--help`` is fast."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+db_app = typer.Typer(help="Database schema (Alembic migrations shipped in the package).")
+user_app = typer.Typer(help="Users of the API.")
 
 
 def register(app: typer.Typer) -> None:
     """Add this room's commands to the main CLI."""
+    app.command("api", help="Serve the API service (uvicorn).")(serve)
+    app.add_typer(db_app, name="db")
+    app.add_typer(user_app, name="user")
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="default: API_HOST (127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="default: API_PORT (8000)")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
+    upgrade: Annotated[
+        bool, typer.Option(help="apply pending migrations before serving")
+    ] = True,
+    log_level: Annotated[str, typer.Option()] = "info",
+) -> None:
+    import uvicorn
+
+    from interview_jobs.api import migrate
+    from interview_jobs.config import get_settings
+
+    settings = get_settings()  # resolves (and in development generates) the secrets first
+    if upgrade:
+        migrate.upgrade(settings.resolved_database_url)
+    uvicorn.run(
+        "interview_jobs.api.app:create_app",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=True,
+    )
+
+
+@db_app.command("upgrade", help="Apply all migrations (creates the schema on an empty database).")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="target revision")] = "head",
+) -> None:
+    from interview_jobs.api import migrate
+    from interview_jobs.config import get_settings
+
+    settings = get_settings()
+    migrate.upgrade(settings.resolved_database_url, revision)
+    typer.echo(f"database at {revision}: {_safe_url(settings.resolved_database_url)}")
+
+
+@user_app.command("create", help="Create a user (prompts for the password if not given).")
+def user_create(
+    username: str,
+    password: Annotated[
+        str | None, typer.Option(help="prompted (hidden) when omitted", show_default=False)
+    ] = None,
+) -> None:
+    import asyncio
+
+    from pydantic import ValidationError
+
+    from interview_jobs.api.auth.schemas import Credentials
+
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        creds = Credentials(username=username, password=password)
+    except ValidationError as exc:
+        problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+        raise typer.BadParameter(problems) from None
+    user_id = asyncio.run(_create_user(creds.username, creds.password))
+    typer.echo(f"created user {creds.username} (id {user_id})")
+
+
+async def _create_user(username: str, password: str) -> int:
+    from interview_jobs.api.auth import service
+    from interview_jobs.api.context import AppContext
+    from interview_jobs.api.db import Database
+    from interview_jobs.api.errors import AppError
+    from interview_jobs.config import get_settings
+
+    settings = get_settings()
+    db = Database(settings.resolved_database_url)
+    ctx = AppContext.build(settings, db)
+    try:
+        async with db.sessionmaker() as session, session.begin():
+            user = await service.register(ctx, session, username, password)
+            return user.id
+    except AppError as exc:
+        raise typer.BadParameter(exc.message) from None
+    finally:
+        await db.dispose()
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,97 @@
+"""The FastAPI application: ``create_app(settings)`` and its lifespan.
+
+Nothing is created at import time. ``create_app`` builds the database handle, the shared context
+and the routers; the lifespan starts (and stops) the outbox dispatcher and disposes the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from interview_jobs.api import health
+from interview_jobs.api.auth import endpoints as auth_endpoints
+from interview_jobs.api.context import AppContext
+from interview_jobs.api.db import Database
+from interview_jobs.api.dispatch import Dispatcher
+from interview_jobs.api.errors import install_error_handlers
+from interview_jobs.api.files import endpoints as file_endpoints
+from interview_jobs.api.jobs import endpoints as job_endpoints
+from interview_jobs.api.metrics import Metrics
+from interview_jobs.config import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+class MetricsMiddleware:
+    """Counts requests and observes latency per route template (pure ASGI: cheap)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            self.metrics.requests.labels(scope["method"], template, str(status)).inc()
+            self.metrics.latency.labels(template).observe(time.perf_counter() - started)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    db = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+    ctx = AppContext.build(settings, db)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        dispatcher = Dispatcher(ctx)
+        app.state.dispatcher = dispatcher
+        task: asyncio.Task[None] | None = None
+        if settings.dispatcher_enabled:
+            ctx.wake_dispatcher = dispatcher.wake
+            task = asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher")
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await dispatcher.aclose()
+            await db.dispose()
+
+    app = FastAPI(
+        title="Interview Job System — API",
+        version="1.0",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(auth_endpoints.router)
+    app.include_router(file_endpoints.router)
+    app.include_router(job_endpoints.router)
+    app.include_router(job_endpoints.callback_router)
+    app.add_middleware(MetricsMiddleware, metrics=ctx.metrics)
+    return app

@@ -1,0 +1,1 @@
+"""Users, passwords (argon2id) and JWT access tokens."""

@@ -1,0 +1,32 @@
+"""HTTP of the auth domain: register, login, me."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from interview_jobs.api.auth import service
+from interview_jobs.api.auth.schemas import Credentials, LoginRequest, TokenOut, UserOut
+from interview_jobs.api.deps import ContextDep, CurrentUser, SessionDep
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+@router.post("/register", status_code=201, response_model=UserOut, response_model_by_alias=True)
+async def register(body: Credentials, session: SessionDep, ctx: ContextDep) -> UserOut:
+    user = await service.register(ctx, session, body.username, body.password)
+    return UserOut(id=user.id, username=user.username)
+
+
+@router.post("/login", response_model=TokenOut)
+async def login(
+    body: LoginRequest, request: Request, session: SessionDep, ctx: ContextDep
+) -> TokenOut:
+    client = request.client.host if request.client else "unknown"
+    token, lifetime = await service.login(ctx, session, body.username, body.password, client)
+    return TokenOut(access_token=token, expires_in=lifetime)
+
+
+@router.get("/me", response_model=UserOut)
+async def me(user: CurrentUser, session: SessionDep) -> UserOut:
+    found = await service.me(session, user)
+    return UserOut(id=found.id, username=found.username)

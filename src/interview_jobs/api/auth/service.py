@@ -1,0 +1,71 @@
+"""Rules of the auth domain: registration, login (rate limited), tokens."""
+
+from __future__ import annotations
+
+import time
+
+import anyio.to_thread
+import jwt
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interview_jobs.api.auth import repository
+from interview_jobs.api.context import AppContext
+from interview_jobs.api.deps import JWT_ALGORITHM, AuthUser
+from interview_jobs.api.errors import Conflict, NotFound, RateLimited, Unauthorized
+from interview_jobs.api.models import User
+
+# Verified against when the username does not exist, so that timing does not tell.
+_DUMMY_HASH_CACHE: dict[int, str] = {}
+
+
+async def register(ctx: AppContext, session: AsyncSession, username: str, password: str) -> User:
+    if await repository.get_by_username(session, username) is not None:
+        raise Conflict(f"The username '{username}' is taken.")
+    password_hash = await anyio.to_thread.run_sync(ctx.password_hasher.hash, password)
+    return await repository.add(session, username, password_hash)
+
+
+async def login(
+    ctx: AppContext, session: AsyncSession, username: str, password: str, client: str
+) -> tuple[str, int]:
+    """Check the credentials; returns (access token, lifetime in seconds)."""
+    wait = ctx.login_limiter.retry_after(username, client)
+    if wait is not None:
+        raise RateLimited(f"Too many failed logins; try again in {wait} seconds.", retry_after=wait)
+    user = await repository.get_by_username(session, username)
+    stored = user.password_hash if user is not None else _dummy_hash(ctx)
+    if not await anyio.to_thread.run_sync(_verify, ctx, stored, password) or user is None:
+        ctx.login_limiter.failed(username, client)
+        raise Unauthorized("Invalid username or password.", bearer=False)
+    ctx.login_limiter.succeeded(username, client)
+    return issue_token(ctx, AuthUser(id=user.id, username=user.username))
+
+
+async def me(session: AsyncSession, user: AuthUser) -> User:
+    found = await repository.get(session, user.id)
+    if found is None:
+        # A token outliving its user.
+        raise NotFound("This user no longer exists.")
+    return found
+
+
+def issue_token(ctx: AppContext, user: AuthUser) -> tuple[str, int]:
+    lifetime = ctx.settings.jwt_expires_seconds
+    now = int(time.time())
+    claims = {"sub": str(user.id), "name": user.username, "iat": now, "exp": now + lifetime}
+    return jwt.encode(claims, ctx.jwt_key, algorithm=JWT_ALGORITHM), lifetime
+
+
+def _verify(ctx: AppContext, stored: str, password: str) -> bool:
+    try:
+        return ctx.password_hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _dummy_hash(ctx: AppContext) -> str:
+    key = id(ctx.password_hasher)
+    if key not in _DUMMY_HASH_CACHE:
+        _DUMMY_HASH_CACHE[key] = ctx.password_hasher.hash("not-a-real-password")
+    return _DUMMY_HASH_CACHE[key]

@@ -1,0 +1,86 @@
+"""Database engine and sessions (async SQLAlchemy 2).
+
+Nothing is created at import time: :class:`Database` is made by ``create_app`` (or a CLI command or
+a test) from the settings. SQLite runs in WAL mode with foreign keys on and, by default, one
+connection per process: SQLite has one writer anyway, and a pool of connections fighting for the
+write lock only adds latency (NOTES.md measured p99 ≈ 1 s with a pool vs. ≈ 0.25 s with one).
+PostgreSQL (``postgresql+asyncpg://``) gets an ordinary pool.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.sql.dml import Insert
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int | None = None) -> None:
+        self.url = make_url(url)
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            kwargs.update(
+                pool_size=pool_size or 1,
+                max_overflow=0,
+                pool_timeout=30,
+                # The session always ends its transaction itself; a second rollback on check-in
+                # would be one more round trip to the driver's thread for nothing.
+                pool_reset_on_return=None,
+                connect_args={"timeout": 30},
+            )
+        else:
+            kwargs.update(pool_size=pool_size or 10, max_overflow=10, pool_timeout=10)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.url.get_backend_name()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
+    async def ping(self) -> None:
+        """Raise if the database does not answer."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # NORMAL is durable across application crashes in WAL mode; only a power cut can lose the
+    # last transactions.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def insert_ignore(session: AsyncSession, table: Any) -> Insert:
+    """``INSERT … ON CONFLICT DO NOTHING`` for the session's dialect."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    return insert(table)

@@ -1,0 +1,110 @@
+"""``Annotated`` dependency aliases used by every endpoint module.
+
+``SessionDep`` is the request's session: it commits when the endpoint returns normally and rolls
+back when it raises. It is function-scoped, so the commit happens *before* the response is sent
+(a 201/202 means the row is durable) and a commit failure is rendered by the error handlers.
+``CurrentUser`` is read from the bearer token alone (signed and expiring) — no database round trip
+on every request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interview_jobs.api.context import AppContext
+from interview_jobs.api.errors import Unauthorized
+
+JWT_ALGORITHM = "HS256"
+
+
+def get_ctx(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+ContextDep = Annotated[AppContext, Depends(get_ctx)]
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    ctx: AppContext = request.app.state.ctx
+    async with ctx.db.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            for hook in session.info.get(AFTER_ROLLBACK, ()):
+                hook()
+            raise
+        else:
+            await session.commit()
+            for hook in session.info.get(AFTER_COMMIT, ()):
+                hook()
+
+
+# Side effects on the file system that must follow the transaction's fate (delete a stored file
+# only once its row is gone; remove a fresh upload if its row was not written).
+AFTER_COMMIT = "after_commit"
+AFTER_ROLLBACK = "after_rollback"
+
+
+def on_commit(session: AsyncSession, hook: Callable[[], None]) -> None:
+    session.info.setdefault(AFTER_COMMIT, []).append(hook)
+
+
+def on_rollback(session: AsyncSession, hook: Callable[[], None]) -> None:
+    session.info.setdefault(AFTER_ROLLBACK, []).append(hook)
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthUser:
+    id: int
+    username: str
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("The Authorization header must be 'Bearer <token>'.")
+    return token.strip()
+
+
+def decode_token(ctx: AppContext, token: str) -> AuthUser:
+    try:
+        claims = jwt.decode(
+            token, ctx.jwt_key, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub"]}
+        )
+        return AuthUser(id=int(claims["sub"]), username=str(claims.get("name", "")))
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("The access token has expired; log in again.") from None
+    except (jwt.InvalidTokenError, ValueError, TypeError):
+        raise Unauthorized("The access token is not valid.") from None
+
+
+def optional_user(request: Request) -> AuthUser | None:
+    token = bearer_token(request)
+    if token is None:
+        return None
+    return decode_token(request.app.state.ctx, token)
+
+
+def current_user(request: Request) -> AuthUser:
+    user = optional_user(request)
+    if user is None:
+        raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
+    return user
+
+
+CurrentUser = Annotated[AuthUser, Depends(current_user)]
+OptionalUser = Annotated[AuthUser | None, Depends(optional_user)]

@@ -1,0 +1,383 @@
+"""The outbox dispatcher: forwards jobs to the AI backend after commit, and enforces deadlines.
+
+Runs as a loop inside every API process (started and stopped by the lifespan); tests drive it by
+hand with :meth:`Dispatcher.run_once`. One round:
+
+1. **Deadlines.** An active job whose ``deadline_at`` has passed — no terminal callback, and no
+   PROCESSING report for JOB_DEADLINE_SECONDS — goes back to PENDING with ``attempt+1`` and a new
+   outbox row; after MAX_ATTEMPTS it becomes FAILED with an errorMessage saying it timed out. A
+   job's deadline is set at creation (so even a job the AI backend never accepts ends), reset when
+   a forward is accepted, and pushed out by each PROCESSING callback.
+2. **Forwards.** Due outbox rows are *claimed* in a short transaction — ``SELECT … FOR UPDATE SKIP
+   LOCKED`` on PostgreSQL, so that several replicas never take the same row; a single writer on
+   SQLite — by pushing their ``available_at`` out by a lease. After that commit the forwards are
+   POSTed (``X-API-Key: AI_API_KEY``); the AI backend is idempotent on (jobId, attempt), so a
+   forward repeated after a crash is harmless. Then, per row: accepted (2xx) → row deleted, job's
+   deadline reset; network error, 408, 429 or 5xx → retried with capped exponential backoff;
+   any other 4xx → permanent: the job is FAILED with the AI backend's reason.
+3. **Housekeeping** (every few minutes): expired Idempotency-Keys and applied webhook ids go.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interview_jobs.api.context import AppContext
+from interview_jobs.api.files.signing import signed_content_url
+from interview_jobs.api.jobs import repository as job_repository
+from interview_jobs.api.jobs.transitions import ACTIVE_STATUSES, transition
+from interview_jobs.api.models import InterviewJob, OutboxEntry, table, utcnow
+from interview_jobs.contracts.callback import CALLBACK_PATH
+from interview_jobs.contracts.common import JobStatus
+from interview_jobs.contracts.forward import API_KEY_HEADER, FORWARD_PATH, ForwardRequest
+
+log = logging.getLogger(__name__)
+
+HOUSEKEEPING_EVERY_SECONDS = 300.0
+MAX_CONCURRENT_POSTS = 16
+TRANSIENT_STATUS = frozenset({408, 425, 429})
+
+jobs = table(InterviewJob)
+outbox = table(OutboxEntry)
+_ACTIVE = [s.value for s in ACTIVE_STATUSES]
+
+
+@dataclass
+class RoundReport:
+    forwarded: int = 0
+    retried: int = 0
+    rejected: int = 0
+    reforwarded: int = 0
+    timed_out: int = 0
+    claimed: int = 0
+
+    @property
+    def busy(self) -> bool:
+        """A full batch was handled: there may be more right away."""
+        return self.claimed > 0 or self.reforwarded > 0 or self.timed_out > 0
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    outbox_id: int
+    job_pk: int
+    attempt: int
+    tries: int
+    job_id: str
+    user_id: int
+    video_url: str
+    file_id: int | None
+    analysis_type: str
+
+
+@dataclass(frozen=True)
+class _Result:
+    row: _Claimed
+    outcome: str  # accepted | retry | rejected
+    detail: str = ""
+    retry_after: float | None = None
+
+
+class Dispatcher:
+    def __init__(self, ctx: AppContext, client: httpx.AsyncClient | None = None) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self._client = client
+        self._own_client = client is None
+        self._wake = asyncio.Event()
+        self._last_housekeeping = float("-inf")
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.settings.forward_timeout_seconds)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._own_client and self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        while True:
+            report = RoundReport()
+            try:
+                report = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database may be down: log, wait, try again
+                log.exception("dispatcher round failed")
+            if report.busy:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.dispatch_interval_seconds)
+            self._wake.clear()
+
+    async def run_once(self, now: datetime | None = None) -> RoundReport:
+        """One round: deadlines, then due forwards, then (now and then) housekeeping.
+
+        ``now`` lets tests step the clock instead of sleeping.
+        """
+        report = RoundReport()
+        now = now or utcnow()
+        await self.expire_deadlines(now, report)
+        await self.forward_due(now, report)
+        if time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_EVERY_SECONDS:
+            await self.housekeeping(now)
+            self._last_housekeeping = time.monotonic()
+        return report
+
+    # ---- deadlines ----
+    async def expire_deadlines(self, now: datetime, report: RoundReport) -> None:
+        settings = self.settings
+        async with self.ctx.db.sessionmaker() as session, session.begin():
+            stmt = (
+                select(jobs.c.id, jobs.c.job_id, jobs.c.attempt, jobs.c.forwarded_at)
+                .where(jobs.c.deadline_at <= now, jobs.c.status.in_(_ACTIVE))
+                .order_by(jobs.c.deadline_at)
+                .limit(settings.dispatch_batch_size)
+            )
+            if self.ctx.db.is_postgres:
+                stmt = stmt.with_for_update(skip_locked=True)
+            for row in (await session.execute(stmt)).all():
+                if row.attempt >= settings.max_attempts:
+                    reason = (
+                        "the AI backend could not be reached"
+                        if row.forwarded_at is None
+                        else "no result arrived"
+                    )
+                    message = (
+                        f"Timed out after {row.attempt} attempt(s): {reason} within "
+                        f"{settings.job_deadline_seconds} s of each forward."
+                    )
+                    done = await transition(
+                        session,
+                        row.id,
+                        JobStatus.FAILED,
+                        attempt=row.attempt,
+                        values={
+                            "error_message": message,
+                            "deadline_at": None,
+                            "finished_at": now,
+                            "estimated_completion_at": None,
+                        },
+                        now=now,
+                    )
+                    if done:
+                        await job_repository.drop_outbox(session, row.id)
+                        report.timed_out += 1
+                        self.ctx.metrics.deadlines.labels("failed").inc()
+                else:
+                    done = await transition(
+                        session,
+                        row.id,
+                        JobStatus.PENDING,
+                        attempt=row.attempt,
+                        values={
+                            "attempt": row.attempt + 1,
+                            "progress": None,
+                            "forwarded_at": None,
+                            "deadline_at": now + timedelta(seconds=settings.job_deadline_seconds),
+                        },
+                        now=now,
+                    )
+                    if done:
+                        await job_repository.drop_outbox(session, row.id)
+                        await job_repository.add_outbox(session, row.id, row.attempt + 1, now)
+                        report.reforwarded += 1
+                        self.ctx.metrics.deadlines.labels("reforwarded").inc()
+
+    # ---- forwards ----
+    async def forward_due(self, now: datetime, report: RoundReport) -> None:
+        claimed = await self._claim(now)
+        report.claimed = len(claimed)
+        if not claimed:
+            return
+        semaphore = asyncio.Semaphore(MAX_CONCURRENT_POSTS)
+
+        async def post(row: _Claimed) -> _Result:
+            async with semaphore:
+                return await self._post(row)
+
+        results = await asyncio.gather(*(post(row) for row in claimed))
+        await self._record(results, report)
+
+    async def _claim(self, now: datetime) -> list[_Claimed]:
+        settings = self.settings
+        async with self.ctx.db.sessionmaker() as session, session.begin():
+            stmt = (
+                select(
+                    outbox.c.id,
+                    outbox.c.job_pk,
+                    outbox.c.attempt,
+                    outbox.c.tries,
+                    jobs.c.job_id,
+                    jobs.c.user_id,
+                    jobs.c.video_url,
+                    jobs.c.file_id,
+                    jobs.c.analysis_type,
+                    jobs.c.status,
+                    jobs.c.attempt.label("job_attempt"),
+                )
+                .join(jobs, jobs.c.id == outbox.c.job_pk)
+                .where(outbox.c.available_at <= now)
+                .order_by(outbox.c.available_at)
+                .limit(settings.dispatch_batch_size)
+            )
+            if self.ctx.db.is_postgres:
+                stmt = stmt.with_for_update(skip_locked=True, of=outbox)
+            rows = (await session.execute(stmt)).all()
+            if not rows:
+                return []
+            stale = [r.id for r in rows if r.status not in _ACTIVE or r.attempt != r.job_attempt]
+            live = [r for r in rows if r.id not in stale]
+            if stale:
+                await session.execute(delete(outbox).where(outbox.c.id.in_(stale)))
+            if live:
+                lease = utcnow() + timedelta(seconds=settings.dispatch_lease_seconds)
+                await session.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_([r.id for r in live]))
+                    .values(available_at=lease)
+                )
+        return [
+            _Claimed(
+                outbox_id=r.id,
+                job_pk=r.job_pk,
+                attempt=r.attempt,
+                tries=r.tries,
+                job_id=r.job_id,
+                user_id=r.user_id,
+                video_url=r.video_url,
+                file_id=r.file_id,
+                analysis_type=r.analysis_type,
+            )
+            for r in live
+        ]
+
+    def _forward_body(self, row: _Claimed) -> dict[str, Any]:
+        settings = self.settings
+        video_url = row.video_url
+        if row.file_id is not None:
+            video_url = signed_content_url(
+                self.ctx.url_signing_key,
+                settings.api_url,
+                row.file_id,
+                settings.signed_url_ttl_seconds,
+            )
+        return ForwardRequest(
+            job_id=row.job_id,
+            video_url=video_url,
+            analysis_type=row.analysis_type,
+            user_id=str(row.user_id),
+            file_id=row.file_id,
+            callback_url=f"{settings.api_url}{CALLBACK_PATH}",
+            attempt=row.attempt,
+        ).wire()
+
+    async def _post(self, row: _Claimed) -> _Result:
+        try:
+            response = await self.client.post(
+                f"{self.settings.ai_url}{FORWARD_PATH}",
+                json=self._forward_body(row),
+                headers={API_KEY_HEADER: self.ctx.settings.secret("ai_api_key")},
+                timeout=self.settings.forward_timeout_seconds,
+            )
+        except httpx.HTTPError as exc:
+            return _Result(row, "retry", f"{type(exc).__name__}: {exc}")
+        code = response.status_code
+        if 200 <= code < 300:
+            return _Result(row, "accepted")
+        detail = f"HTTP {code}: {response.text[:500]}"
+        if code >= 500 or code in TRANSIENT_STATUS:
+            retry_after = response.headers.get("retry-after", "")
+            return _Result(
+                row,
+                "retry",
+                detail,
+                retry_after=float(retry_after) if retry_after.isdigit() else None,
+            )
+        return _Result(row, "rejected", detail)
+
+    def backoff(self, tries: int) -> float:
+        """Seconds before the next try after ``tries`` failures: capped exponential, jittered."""
+        base = self.settings.dispatch_backoff_base_seconds * (2 ** min(tries, 30))
+        capped = min(base, self.settings.dispatch_backoff_max_seconds)
+        return float(capped * random.uniform(0.8, 1.0))  # noqa: S311 - jitter, not security
+
+    async def _record(self, results: list[_Result], report: RoundReport) -> None:
+        now = utcnow()
+        async with self.ctx.db.sessionmaker() as session, session.begin():
+            for result in results:
+                row = result.row
+                if result.outcome == "accepted":
+                    await self._accepted(session, row, now)
+                    report.forwarded += 1
+                elif result.outcome == "retry":
+                    delay = max(self.backoff(row.tries), result.retry_after or 0.0)
+                    await session.execute(
+                        update(outbox)
+                        .where(outbox.c.id == row.outbox_id)
+                        .values(
+                            tries=row.tries + 1,
+                            available_at=now + timedelta(seconds=delay),
+                            last_error=result.detail,
+                        )
+                    )
+                    report.retried += 1
+                    log.info("forward of %s will be retried: %s", row.job_id, result.detail)
+                else:
+                    message = f"The AI backend rejected the job ({result.detail})"
+                    await transition(
+                        session,
+                        row.job_pk,
+                        JobStatus.FAILED,
+                        attempt=row.attempt,
+                        values={
+                            "error_message": message,
+                            "deadline_at": None,
+                            "finished_at": now,
+                            "estimated_completion_at": None,
+                        },
+                        now=now,
+                    )
+                    await session.execute(delete(outbox).where(outbox.c.id == row.outbox_id))
+                    report.rejected += 1
+                    log.warning("forward of %s rejected: %s", row.job_id, result.detail)
+                self.ctx.metrics.forwards.labels(result.outcome).inc()
+
+    async def _accepted(self, session: AsyncSession, row: _Claimed, now: datetime) -> None:
+        await session.execute(delete(outbox).where(outbox.c.id == row.outbox_id))
+        await session.execute(
+            update(jobs)
+            .where(
+                jobs.c.id == row.job_pk,
+                jobs.c.attempt == row.attempt,
+                jobs.c.status.in_(_ACTIVE),
+            )
+            .values(
+                forwarded_at=now,
+                deadline_at=now + timedelta(seconds=self.settings.job_deadline_seconds),
+            )
+        )
+
+    # ---- housekeeping ----
+    async def housekeeping(self, now: datetime) -> None:
+        retention = now - timedelta(seconds=self.settings.idempotency_ttl_seconds)
+        async with self.ctx.db.sessionmaker() as session, session.begin():
+            await job_repository.purge_idempotency(session, retention)
+            await job_repository.purge_webhooks(session, retention)

@@ -1,0 +1,241 @@
+"""The API's one error hierarchy and the handlers that render it.
+
+Every error leaves the service as ``{"error": "<Code>", "message": "<sentence>", "details": …}``
+(CONTRACT.md "Errors"). Services raise these; they never raise ``HTTPException``.
+
+    AppError (500 InternalError)
+     ├── BadRequest            400  a body that cannot be parsed
+     ├── ValidationFailed      422  parsed, but a field or parameter has an invalid value
+     ├── Unauthorized          401  no or bad credentials (adds ``WWW-Authenticate: Bearer``)
+     ├── Forbidden             403  authenticated (or signed) but not allowed
+     ├── NotFound              404  missing — or someone else's
+     ├── Conflict              409  not possible in the current state
+     ├── PayloadTooLarge       413
+     ├── UnsupportedMediaType  415
+     ├── RangeNotSatisfiable   416
+     ├── RateLimited           429  (adds ``Retry-After``)
+     └── ServiceUnavailable    503  a dependency (the database) is down
+
+Framework errors are mapped onto the same shape: FastAPI's request validation (400 for JSON that
+does not parse, 422 otherwise), Starlette's 404/405, database connectivity errors (503) and, as a
+last resort, anything unexpected (500, logged, no internals in the body).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import exc as sa_exc
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    status_code = 500
+    code = "InternalError"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        self.headers = headers or {}
+
+
+class BadRequest(AppError):
+    status_code = 400
+    code = "BadRequest"
+
+
+class ValidationFailed(AppError):
+    status_code = 422
+    code = "ValidationError"
+
+    @classmethod
+    def field(cls, field: str, reason: str) -> ValidationFailed:
+        """A 422 naming one field and why it is invalid."""
+        return cls(f"{field}: {reason}", details=[{"field": field, "message": reason}])
+
+    @classmethod
+    def from_pydantic(cls, exc: PydanticValidationError) -> ValidationFailed:
+        """A 422 listing each invalid field (camelCase, as on the wire) and why."""
+        details = [
+            {"field": _field_name(e.get("loc", ())), "message": _message(e)} for e in exc.errors()
+        ]
+        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+        return cls(f"Invalid request: {summary}", details=details)
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "Unauthorized"
+
+    def __init__(self, message: str, *, bearer: bool = True, details: Any = None) -> None:
+        super().__init__(
+            message, details=details, headers={"WWW-Authenticate": "Bearer"} if bearer else None
+        )
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "Forbidden"
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "NotFound"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "Conflict"
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "PayloadTooLarge"
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    code = "UnsupportedMediaType"
+
+
+class RangeNotSatisfiable(AppError):
+    status_code = 416
+    code = "RangeNotSatisfiable"
+
+
+class RateLimited(AppError):
+    status_code = 429
+    code = "RateLimited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(
+            message, details={"retryAfter": retry_after}, headers={"Retry-After": str(retry_after)}
+        )
+
+
+class ServiceUnavailable(AppError):
+    status_code = 503
+    code = "ServiceUnavailable"
+
+
+def error_response(
+    status_code: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": code, "message": message, "details": details},
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    # ("body", "videoUrl") -> "videoUrl"; ("query", "limit") -> "limit"
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _unparseable(body: Any) -> bool:
+    """A body sent without a JSON content type reaches validation as raw bytes/text."""
+    if not isinstance(body, bytes | str):
+        return False
+    try:
+        json.loads(body)
+    except ValueError:
+        return True
+    return False
+
+
+def _message(error: Any) -> str:
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")
+
+
+async def _request_validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors) or _unparseable(exc.body):
+        return error_response(400, "BadRequest", "The request body is not valid JSON.")
+    details = [{"field": _field_name(e.get("loc", ())), "message": _message(e)} for e in errors]
+    summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+    return error_response(422, "ValidationError", f"Invalid request: {summary}", details)
+
+
+_HTTP_CODES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+}
+
+
+async def _http_exception(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else "Request failed."
+    if exc.status_code == 404 and message == "Not Found":
+        message = "No such resource."
+    return error_response(
+        exc.status_code,
+        _HTTP_CODES.get(exc.status_code, "HTTPError"),
+        message,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    # OperationalError / InterfaceError / connection refused: the database is down or locked.
+    log.warning("database unavailable: %s", exc)
+    return error_response(
+        503,
+        "ServiceUnavailable",
+        "The database is unavailable; try again shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
+async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
+    # A unique constraint lost a race with a concurrent request.
+    log.info("integrity error mapped to 409: %s", exc)
+    return error_response(409, "Conflict", "The request conflicts with a concurrent change.")
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return error_response(500, "InternalError", "An unexpected error occurred.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(sa_exc.IntegrityError, _integrity_error)
+    app.add_exception_handler(sa_exc.OperationalError, _database_unavailable)
+    app.add_exception_handler(sa_exc.InterfaceError, _database_unavailable)
+    app.add_exception_handler(ConnectionError, _database_unavailable)
+    app.add_exception_handler(TimeoutError, _database_unavailable)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,1 @@
+"""Uploaded videos (the seed's FileUpload entity): streaming upload, metadata, download, signing."""

@@ -1,0 +1,247 @@
+"""Local storage of uploads under ``DATA_DIR/files``: a streaming multipart receiver.
+
+The request body is fed chunk by chunk to python-multipart's push parser (Starlette's
+``request.form()`` would first spool a complete temporary copy). The ``file`` part is written
+straight to a temporary file in the storage directory while its SHA-256 is computed; the size limit
+is enforced during the stream (and up front from Content-Length); the content type is sniffed from
+the first bytes, never taken from the client. On any failure the partial file is removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import anyio.to_thread
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
+
+from interview_jobs.api.errors import (
+    BadRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+
+FILE_FIELD = "file"
+SNIFF_BYTES = 4096
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers on top of the file itself
+MAX_OTHER_FIELD_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    path: Path
+    file_name: str
+    original_file_name: str
+    content_type: str
+    file_size: int
+    sha256: str
+
+
+def sniff_video(head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) from a file's first bytes, or None if not a supported video."""
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand == b"qt  ":
+            return "video/quicktime", ".mov"
+        return "video/mp4", ".mp4"
+    if len(head) >= 8 and head[4:8] in (b"moov", b"mdat", b"wide", b"free"):
+        return "video/quicktime", ".mov"  # old QuickTime files without an ftyp box
+    if head[:4] == b"\x1a\x45\xdf\xa3":  # EBML: Matroska or WebM, told apart by the DocType
+        if b"webm" in head[:64]:
+            return "video/webm", ".webm"
+        return "video/x-matroska", ".mkv"
+    return None
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_original_name(raw: str) -> str:
+    """The client's file name without path parts or control characters (metadata only)."""
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("", name).strip()
+    if name in ("", ".", ".."):
+        return "upload"
+    return name[:255]
+
+
+@dataclass
+class _Sink:
+    """Collects the parser's synchronous callbacks; the async loop drains ``pending``."""
+
+    header_field: bytearray = field(default_factory=bytearray)
+    header_value: bytearray = field(default_factory=bytearray)
+    headers: dict[bytes, bytes] = field(default_factory=dict)
+    in_file: bool = False
+    file_done: bool = False
+    file_seen: bool = False
+    filename: str | None = None
+    other_bytes: int = 0
+    pending: list[bytes] = field(default_factory=list)
+
+    def on_part_begin(self) -> None:
+        self.headers = {}
+        self.in_file = False
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self.header_field += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self.header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self.headers[bytes(self.header_field).lower()] = bytes(self.header_value)
+        self.header_field.clear()
+        self.header_value.clear()
+
+    def on_headers_finished(self) -> None:
+        _, params = parse_options_header(self.headers.get(b"content-disposition", b""))
+        name = params.get(b"name", b"").decode("utf-8", "replace")
+        if name == FILE_FIELD and not self.file_seen:
+            self.in_file = True
+            self.file_seen = True
+            raw = params.get(b"filename")
+            self.filename = raw.decode("utf-8", "replace") if raw is not None else None
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.in_file:
+            self.pending.append(bytes(data[start:end]))
+        else:
+            self.other_bytes += end - start
+
+    def on_part_end(self) -> None:
+        if self.in_file:
+            self.in_file = False
+            self.file_done = True
+
+
+def _write(fh: IO[bytes], hasher: hashlib._Hash, chunks: list[bytes]) -> None:
+    for chunk in chunks:
+        hasher.update(chunk)
+        fh.write(chunk)
+
+
+async def receive_upload(request: Request, files_dir: Path, max_bytes: int) -> StoredUpload:
+    """Stream the request's multipart ``file`` part into ``files_dir``."""
+    media_type, params = parse_options_header(request.headers.get("content-type", ""))
+    if media_type != b"multipart/form-data":
+        raise UnsupportedMediaType(
+            "Send the video as multipart/form-data with the file in a field named 'file'."
+        )
+    boundary = params.get(b"boundary")
+    if not boundary:
+        raise BadRequest("The multipart Content-Type has no boundary.")
+    declared = request.headers.get("content-length")
+    if (
+        declared is not None
+        and declared.isdigit()
+        and int(declared) > max_bytes + MULTIPART_OVERHEAD
+    ):
+        raise PayloadTooLarge(f"The file is larger than the limit of {max_bytes} bytes.")
+
+    sink = _Sink()
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": sink.on_part_begin,
+            "on_header_field": sink.on_header_field,
+            "on_header_value": sink.on_header_value,
+            "on_header_end": sink.on_header_end,
+            "on_headers_finished": sink.on_headers_finished,
+            "on_part_data": sink.on_part_data,
+            "on_part_end": sink.on_part_end,
+        },
+    )
+    await anyio.to_thread.run_sync(lambda: files_dir.mkdir(parents=True, exist_ok=True))
+    tmp = files_dir / f".upload-{uuid.uuid4().hex}.part"
+    hasher = hashlib.sha256()
+    size = 0
+    head = bytearray()
+    sniffed: tuple[str, str] | None = None
+    fh = await anyio.to_thread.run_sync(lambda: open(tmp, "wb"))  # noqa: SIM115
+    try:
+        async for chunk in request.stream():
+            try:
+                parser.write(chunk)
+            except Exception as exc:  # python-multipart raises its own errors on bad framing
+                raise BadRequest(f"The multipart body is malformed: {exc}") from None
+            if sink.other_bytes > MAX_OTHER_FIELD_BYTES:
+                raise PayloadTooLarge("Form fields other than 'file' are too large.")
+            if sink.pending:
+                chunks, sink.pending = sink.pending, []
+                size += sum(len(c) for c in chunks)
+                if size > max_bytes:
+                    raise PayloadTooLarge(
+                        f"The file is larger than the limit of {max_bytes} bytes."
+                    )
+                if sniffed is None and len(head) < SNIFF_BYTES:
+                    for c in chunks:
+                        head += c[: SNIFF_BYTES - len(head)]
+                    if len(head) >= SNIFF_BYTES:
+                        sniffed = _require_video(bytes(head))
+                await anyio.to_thread.run_sync(_write, fh, hasher, chunks)
+        parser.finalize()
+        if not sink.file_seen:
+            raise ValidationFailed.field(FILE_FIELD, "a multipart field named 'file' is required")
+        if not sink.file_done:
+            raise BadRequest("The multipart body ended before the file part was complete.")
+        if size == 0:
+            raise ValidationFailed.field(FILE_FIELD, "the file is empty")
+        if sniffed is None:
+            sniffed = _require_video(bytes(head))
+        await anyio.to_thread.run_sync(fh.close)
+        content_type, extension = sniffed
+        file_name = f"{uuid.uuid4().hex}{extension}"
+        final = files_dir / file_name
+        await anyio.to_thread.run_sync(os.replace, tmp, final)
+    except BaseException:
+        fh.close()
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return StoredUpload(
+        path=final,
+        file_name=file_name,
+        original_file_name=clean_original_name(sink.filename or "upload"),
+        content_type=content_type,
+        file_size=size,
+        sha256=hasher.hexdigest(),
+    )
+
+
+def _require_video(head: bytes) -> tuple[str, str]:
+    sniffed = sniff_video(head)
+    if sniffed is None:
+        raise UnsupportedMediaType(
+            "The file is not a supported video (mp4, mov, webm or mkv, recognised by its content)."
+        )
+    return sniffed
+
+
+def probe_duration(path: Path) -> float | None:
+    """The container's duration in seconds, from its metadata only (never decodes).
+
+    Uses PyAV when it is installed; returns None when it is not, or the container does not say.
+    """
+    try:
+        import av
+    except ImportError:
+        return None
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if container.duration is not None:
+                return float(container.duration) / 1_000_000  # av.time_base
+            for stream in container.streams:
+                if stream.duration is not None and stream.time_base is not None:
+                    return float(stream.duration * stream.time_base)
+    except Exception:  # a damaged container: the analysis will say so; no estimate here
+        return None
+    return None

@@ -1,0 +1,41 @@
+"""Liveness, readiness (the database answers) and Prometheus metrics."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from interview_jobs.api.deps import ContextDep
+from interview_jobs.api.errors import error_response
+from interview_jobs.api.metrics import CONTENT_TYPE_LATEST
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/ready")
+async def ready(ctx: ContextDep) -> JSONResponse:
+    try:
+        await ctx.db.ping()
+    except Exception as exc:  # any failure to answer means not ready
+        log.warning("readiness: database unavailable: %s", exc)
+        return error_response(
+            503,
+            "ServiceUnavailable",
+            "The database is unavailable.",
+            details={"database": "unavailable"},
+            headers={"Retry-After": "1"},
+        )
+    return JSONResponse({"status": "ready", "database": "ok"})
+
+
+@router.get("/metrics", response_class=Response)
+async def metrics(ctx: ContextDep) -> Response:
+    return Response(ctx.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,1 @@
+"""Interview jobs: the seed's five endpoints, cancel, delete, list filters, SSE; the callback."""

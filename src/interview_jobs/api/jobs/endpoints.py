@@ -1,0 +1,171 @@
+"""HTTP of the jobs domain: the seed's endpoints, the (ext) ones, and the AI backend's callback."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import ValidationError
+
+from interview_jobs.api.deps import ContextDep, CurrentUser, SessionDep
+from interview_jobs.api.errors import BadRequest, Unauthorized, ValidationFailed
+from interview_jobs.api.jobs import events, service
+from interview_jobs.api.jobs.schemas import (
+    STATUS_MESSAGES,
+    AnalyzeRequest,
+    InterviewJobResponse,
+    JobDetailOut,
+    JobOut,
+)
+from interview_jobs.api.models import InterviewJob
+from interview_jobs.contracts.callback import CALLBACK_PATH, CallbackRequest, CallbackResponse
+from interview_jobs.contracts.common import JobStatus
+from interview_jobs.contracts.forward import API_KEY_HEADER
+from interview_jobs.contracts.webhooks import SignatureError, verify
+
+router = APIRouter(prefix="/api/interview", tags=["jobs"])
+callback_router = APIRouter(tags=["callback"])
+
+MAX_PAGE = 200
+
+
+def _job_out(job: InterviewJob) -> JobOut:
+    status = JobStatus(job.status)
+    return JobOut(
+        id=job.id,
+        job_id=job.job_id,
+        user_id=job.user_id,
+        status=status,
+        message=job.error_message
+        if status is JobStatus.FAILED and job.error_message
+        else STATUS_MESSAGES[status],
+        analysis_type=job.analysis_type,
+        video_url=job.video_url,
+        file_id=job.file_id,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        error_message=job.error_message,
+        progress=job.progress,
+        attempt=job.attempt,
+        estimated_completion_time=job.estimated_completion_at,
+    )
+
+
+@router.post("/analyze", status_code=202, response_model=InterviewJobResponse)
+async def analyze(
+    body: AnalyzeRequest,
+    user: CurrentUser,
+    session: SessionDep,
+    ctx: ContextDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Create a job (PENDING) and answer at once; the dispatcher forwards it after commit."""
+    created = await service.create(ctx, session, user, body, idempotency_key)
+    job = created.job
+    status = JobStatus(job.status)
+    message = (
+        "Job created; it will be analysed in the background."
+        if not created.replayed
+        else f"Job already created for this Idempotency-Key; it is {status}."
+    )
+    payload = InterviewJobResponse(
+        job_id=job.job_id,
+        status=status,
+        message=message,
+        analysis_type=job.analysis_type,
+        created_at=job.created_at,
+        estimated_completion_time=job.estimated_completion_at,
+    )
+    return JSONResponse(
+        payload.wire(), status_code=202, headers={"Location": f"/api/interview/job/{job.job_id}"}
+    )
+
+
+@router.get("/job/{job_id}", response_model=JobOut)
+async def get_job(job_id: str, user: CurrentUser, session: SessionDep) -> JobOut:
+    return _job_out(await service.get_owned(session, user, job_id))
+
+
+@router.get("/job/{job_id}/detail", response_model=JobDetailOut)
+async def get_job_detail(job_id: str, user: CurrentUser, session: SessionDep) -> JobDetailOut:
+    job = await service.get_owned(session, user, job_id)
+    return JobDetailOut(
+        **_job_out(job).model_dump(),
+        detailed_analysis=service.analysis_of(job),
+        duration_seconds=job.duration_seconds,
+    )
+
+
+@router.get("/jobs", response_model=list[JobOut])
+async def list_jobs(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    status: JobStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    before: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+) -> JSONResponse:
+    """The caller's jobs, newest first; the next page is in the ``Link`` header."""
+    jobs, more = await service.list_jobs(session, user, status=status, before=before, limit=limit)
+    headers = {}
+    if more and jobs:
+        query = {"limit": limit, "before": jobs[-1].job_id}
+        if status is not None:
+            query["status"] = status.value
+        headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+    return JSONResponse([_job_out(j).wire() for j in jobs], headers=headers)
+
+
+@router.post("/job/{job_id}/cancel", response_model=JobOut)
+async def cancel_job(job_id: str, user: CurrentUser, session: SessionDep) -> JobOut:
+    return _job_out(await service.cancel(session, user, job_id))
+
+
+@router.delete("/job/{job_id}", status_code=204, response_class=Response)
+async def delete_job(job_id: str, user: CurrentUser, session: SessionDep) -> Response:
+    await service.delete(session, user, job_id)
+    return Response(status_code=204)
+
+
+@router.get("/job/{job_id}/events", response_class=StreamingResponse)
+async def job_events(
+    job_id: str, user: CurrentUser, session: SessionDep, ctx: ContextDep
+) -> StreamingResponse:
+    job = await service.get_owned(session, user, job_id)
+    return StreamingResponse(
+        events.job_events(ctx, job.id),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@callback_router.post(CALLBACK_PATH, response_model=CallbackResponse)
+async def analysis_callback(
+    request: Request, session: SessionDep, ctx: ContextDep
+) -> CallbackResponse:
+    """The AI backend's report: API key, then (when WEBHOOK_SECRET is set) the signature."""
+    key = request.headers.get(API_KEY_HEADER)
+    if not key or not hmac.compare_digest(key.encode(), ctx.callback_api_key):
+        raise Unauthorized(f"A valid {API_KEY_HEADER} header is required.", bearer=False)
+    raw = await request.body()
+    webhook_id: str | None = None
+    if ctx.webhook_secret is not None:
+        try:
+            webhook_id = verify(ctx.webhook_secret, raw, request.headers)
+        except SignatureError as exc:
+            raise Unauthorized(f"Webhook signature rejected: {exc}", bearer=False) from None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON.") from None
+    try:
+        body = CallbackRequest.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed.from_pydantic(exc) from None
+    outcome = await service.apply_callback(ctx, session, body, webhook_id)
+    ctx.metrics.callbacks.labels("applied" if outcome.applied else "repeat").inc()
+    return CallbackResponse(job_id=outcome.job_id, status=outcome.status, message=outcome.message)

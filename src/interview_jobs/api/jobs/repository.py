@@ -1,0 +1,161 @@
+"""SQL of the jobs domain: jobs, their outbox rows, idempotency keys and applied webhook ids.
+
+Hot paths (create, read by jobId, list) use Core statements: the ORM unit of work costs more CPU
+than the statement itself at the request rates this service is built for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interview_jobs.api.db import insert_ignore
+from interview_jobs.api.jobs.transitions import ACTIVE_STATUSES
+from interview_jobs.api.models import (
+    AppliedWebhook,
+    IdempotencyKey,
+    InterviewJob,
+    OutboxEntry,
+    table,
+)
+from interview_jobs.contracts.common import JobStatus
+
+_ACTIVE = [s.value for s in ACTIVE_STATUSES]
+jobs = table(InterviewJob)
+outbox = table(OutboxEntry)
+
+
+# ---- jobs ----
+async def insert_job(session: AsyncSession, values: dict[str, Any]) -> int:
+    result = await session.execute(insert(jobs).values(**values).returning(jobs.c.id))
+    return int(result.scalar_one())
+
+
+async def get_by_job_id(
+    session: AsyncSession, job_id: str, *, fresh: bool = False
+) -> InterviewJob | None:
+    stmt = select(InterviewJob).where(InterviewJob.job_id == job_id)
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_owned(session: AsyncSession, job_id: str, user_id: int) -> InterviewJob | None:
+    stmt = select(InterviewJob).where(
+        InterviewJob.job_id == job_id, InterviewJob.user_id == user_id
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_page(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    status: JobStatus | None,
+    before: tuple[datetime, int] | None,
+    limit: int,
+) -> Sequence[InterviewJob]:
+    """One page of the user's jobs, newest first (keyset on (created_at, id))."""
+    stmt = select(InterviewJob).where(InterviewJob.user_id == user_id)
+    if status is not None:
+        stmt = stmt.where(InterviewJob.status == status.value)
+    if before is not None:
+        stmt = stmt.where(tuple_(InterviewJob.created_at, InterviewJob.id) < tuple_(*before))
+    stmt = stmt.order_by(InterviewJob.created_at.desc(), InterviewJob.id.desc()).limit(limit)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def active_job_using_file(session: AsyncSession, file_id: int) -> InterviewJob | None:
+    stmt = (
+        select(InterviewJob)
+        .where(InterviewJob.file_id == file_id, InterviewJob.status.in_(_ACTIVE))
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def delete_job(session: AsyncSession, job_pk: int) -> None:
+    await session.execute(delete(outbox).where(outbox.c.job_pk == job_pk))
+    await session.execute(delete(jobs).where(jobs.c.id == job_pk))
+
+
+async def count_active(session: AsyncSession) -> int:
+    stmt = select(func.count()).select_from(jobs).where(jobs.c.status.in_(_ACTIVE))
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def recent_processing_seconds(session: AsyncSession, sample: int = 50) -> list[float]:
+    stmt = (
+        select(jobs.c.processing_seconds)
+        .where(jobs.c.status == JobStatus.COMPLETED.value, jobs.c.processing_seconds.is_not(None))
+        .order_by(jobs.c.finished_at.desc())
+        .limit(sample)
+    )
+    return [float(v) for v in (await session.execute(stmt)).scalars().all()]
+
+
+# ---- outbox ----
+async def add_outbox(
+    session: AsyncSession, job_pk: int, attempt: int, available_at: datetime
+) -> None:
+    await session.execute(
+        insert(outbox).values(
+            job_pk=job_pk, attempt=attempt, available_at=available_at, created_at=available_at
+        )
+    )
+
+
+async def drop_outbox(session: AsyncSession, job_pk: int, attempt: int | None = None) -> None:
+    stmt = delete(outbox).where(outbox.c.job_pk == job_pk)
+    if attempt is not None:
+        stmt = stmt.where(outbox.c.attempt == attempt)
+    await session.execute(stmt)
+
+
+# ---- idempotency keys ----
+async def get_idempotency(session: AsyncSession, user_id: int, key: str) -> IdempotencyKey | None:
+    return await session.get(IdempotencyKey, (user_id, key), populate_existing=True)
+
+
+async def claim_idempotency(
+    session: AsyncSession, user_id: int, key: str, request_hash: str, job_id: str, now: datetime
+) -> bool:
+    """Record the key; False if a (possibly concurrent) request holds it already."""
+    stmt = insert_ignore(session, table(IdempotencyKey)).values(
+        user_id=user_id, key=key, request_hash=request_hash, job_id=job_id, created_at=now
+    )
+    result = await session.execute(stmt)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def drop_idempotency(session: AsyncSession, user_id: int, key: str) -> None:
+    tbl = table(IdempotencyKey)
+    await session.execute(delete(tbl).where(tbl.c.user_id == user_id, tbl.c.key == key))
+
+
+async def purge_idempotency(session: AsyncSession, older_than: datetime) -> None:
+    tbl = table(IdempotencyKey)
+    await session.execute(delete(tbl).where(tbl.c.created_at < older_than))
+
+
+# ---- applied webhook ids ----
+async def webhook_applied(session: AsyncSession, webhook_id: str) -> bool:
+    return await session.get(AppliedWebhook, webhook_id) is not None
+
+
+async def remember_webhook(
+    session: AsyncSession, webhook_id: str, job_id: str, now: datetime
+) -> None:
+    stmt = insert_ignore(session, table(AppliedWebhook)).values(
+        webhook_id=webhook_id, job_id=job_id, applied_at=now
+    )
+    await session.execute(stmt)
+
+
+async def purge_webhooks(session: AsyncSession, older_than: datetime) -> None:
+    tbl = table(AppliedWebhook)
+    await session.execute(delete(tbl).where(tbl.c.applied_at < older_than))

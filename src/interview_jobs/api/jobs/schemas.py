@@ -1,0 +1,89 @@
+"""Wire shapes of the jobs endpoints (the seed's InterviewJobResponse and friends)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+
+from interview_jobs.contracts.common import AnalysisType, CamelModel, JobStatus
+
+
+class AnalyzeRequest(CamelModel):
+    """``POST /api/interview/analyze``. A ``userId`` in the body (the seed's request carries one)
+    is ignored: the job belongs to the token's user."""
+
+    video_url: str | None = Field(default=None, max_length=4096)
+    file_id: int | None = Field(default=None, ge=1)
+    analysis_type: AnalysisType = AnalysisType.COMPREHENSIVE
+
+    @field_validator("video_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http(s) URL")
+        return value
+
+    @field_validator("analysis_type", mode="before")
+    @classmethod
+    def _lowercase(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _something_to_analyse(self) -> AnalyzeRequest:
+        if self.video_url is None and self.file_id is None:
+            raise ValueError("give videoUrl or fileId (at least one)")
+        return self
+
+    def fingerprint(self) -> str:
+        """Hash of the request's meaning, for Idempotency-Key comparisons."""
+        canonical = json.dumps(self.wire(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class InterviewJobResponse(CamelModel):
+    job_id: str
+    status: JobStatus
+    message: str
+    analysis_type: AnalysisType
+    created_at: datetime
+    estimated_completion_time: datetime | None
+
+
+class JobOut(CamelModel):
+    id: int
+    job_id: str
+    user_id: int
+    status: JobStatus
+    message: str
+    analysis_type: AnalysisType
+    video_url: str
+    file_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    error_message: str | None
+    progress: int | None = None
+    attempt: int
+    estimated_completion_time: datetime | None = None
+
+
+class JobDetailOut(JobOut):
+    detailed_analysis: dict[str, Any] | None = None
+    duration_seconds: float | None = None
+
+
+STATUS_MESSAGES = {
+    JobStatus.PENDING: "The job is queued for analysis.",
+    JobStatus.PROCESSING: "The video is being analysed.",
+    JobStatus.COMPLETED: "The analysis is complete.",
+    JobStatus.FAILED: "The analysis failed.",
+    JobStatus.CANCELLED: "The job was cancelled.",
+}

@@ -1,0 +1,50 @@
+"""Prometheus metrics of one app (its own registry, so several apps can share a process)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+__all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "interview_jobs_http_requests",
+            "HTTP requests by route and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "interview_jobs_http_request_seconds",
+            "HTTP request latency by route",
+            ["route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.jobs_created = Counter(
+            "interview_jobs_jobs_created", "Jobs created", registry=self.registry
+        )
+        self.callbacks = Counter(
+            "interview_jobs_callbacks",
+            "Callbacks by outcome (applied, repeat, conflict, …)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.forwards = Counter(
+            "interview_jobs_forwards",
+            "Forwards to the AI backend by outcome (accepted, retry, rejected)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.deadlines = Counter(
+            "interview_jobs_deadlines",
+            "Jobs past their deadline by action (reforwarded, failed)",
+            ["action"],
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,202 @@
+"""SQLAlchemy models of the API service.
+
+The seed's ``InterviewJob`` keeps every field of the design (id, jobId, userId, videoUrl, status,
+fileId, detailedAnalysis, createdAt, updatedAt, analysisType, errorMessage) plus the bookkeeping the
+asynchronous flow needs (attempt, progress, deadline, timings). Forwards to the AI backend go
+through :class:`OutboxEntry` rows written in the job's transaction. Relationships are
+``lazy="raise"`` so that no query is ever issued implicitly.
+
+Every list query has an index: "my jobs, newest first" is ``(user_id, created_at, id)`` (scanned
+backwards), with a status filter ``(user_id, status, created_at, id)``; "job by jobId" is the unique
+index on ``job_id``; the dispatcher reads ``outbox.available_at`` and ``deadline_at``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import cast
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL; SQLite only auto-increments an "INTEGER PRIMARY KEY".
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python on both databases.
+
+    PostgreSQL stores ``timestamptz``; SQLite has no time zone, so values are stored as naive UTC
+    (one fixed format, which keeps string comparison equal to time order) and made aware on load.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FileUpload(Base):
+    __tablename__ = "file_uploads"
+    __table_args__ = (Index("ix_file_uploads_user_id_id", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    # Generated storage name under DATA_DIR/files; never the client's name.
+    file_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_file_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(64))
+    file_size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InterviewJob(Base):
+    __tablename__ = "interview_jobs"
+    __table_args__ = (
+        Index("ix_interview_jobs_user_created", "user_id", "created_at", "id"),
+        Index("ix_interview_jobs_user_status_created", "user_id", "status", "created_at", "id"),
+        Index("ix_interview_jobs_deadline_at", "deadline_at"),
+        Index("ix_interview_jobs_status_finished", "status", "finished_at"),
+        Index("ix_interview_jobs_file_id", "file_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(36), unique=True)
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    video_url: Mapped[str] = mapped_column(String(4096))
+    status: Mapped[str] = mapped_column(String(16))
+    file_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("file_uploads.id", ondelete="SET NULL")
+    )
+    detailed_analysis: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    analysis_type: Mapped[str] = mapped_column(String(32))
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+    # --- bookkeeping of the asynchronous flow ---
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    progress: Mapped[int | None] = mapped_column(Integer)
+    # No terminal callback by then: forward again with attempt+1 (or fail). NULL once terminal.
+    deadline_at: Mapped[datetime | None] = mapped_column()
+    forwarded_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    processing_seconds: Mapped[float | None] = mapped_column(Float)
+    estimated_completion_at: Mapped[datetime | None] = mapped_column()
+
+
+class OutboxEntry(Base):
+    """A forward to the AI backend that has not been accepted yet (one per job and attempt)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("job_pk", "attempt", name="uq_outbox_job_pk_attempt"),
+        Index("ix_outbox_available_at", "available_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job_pk: Mapped[int] = mapped_column(BigId, ForeignKey("interview_jobs.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    # Not before this time: the backoff after a failure, or a claim's lease.
+    available_at: Mapped[datetime] = mapped_column(default=utcnow)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """``Idempotency-Key`` of a job creation, per user, kept for IDEMPOTENCY_TTL_SECONDS."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AppliedWebhook(Base):
+    """webhook-ids of applied callbacks, so that a replay is answered 200 without a change."""
+
+    __tablename__ = "applied_webhooks"
+    __table_args__ = (Index("ix_applied_webhooks_applied_at", "applied_at"),)
+
+    webhook_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(36))
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def table(model: type[Base]) -> Table:
+    """The model's Core table (typed), for the Core statements of the hot paths."""
+    return cast(Table, model.__table__)
+
+
+__all__ = [
+    "AppliedWebhook",
+    "Base",
+    "FileUpload",
+    "IdempotencyKey",
+    "InterviewJob",
+    "OutboxEntry",
+    "User",
+    "table",
+    "utcnow",
+]
