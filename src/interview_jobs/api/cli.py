@@ -22,9 +22,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="default: API_HOST (127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="default: API_PORT (8000)")] = None,
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
-    upgrade: Annotated[
-        bool, typer.Option(help="apply pending migrations before serving")
-    ] = True,
+    upgrade: Annotated[bool, typer.Option(help="apply pending migrations before serving")] = True,
     log_level: Annotated[str, typer.Option()] = "info",
 ) -> None:
     import uvicorn

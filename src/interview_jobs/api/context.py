@@ -30,20 +30,25 @@ class AppContext:
     # Set by the lifespan when the dispatcher runs: forward right after a commit instead of at
     # the next poll.
     wake_dispatcher: Callable[[], None] = field(default=lambda: None)
-    jwt_key: str = field(init=False)
+    jwt_key: bytes = field(init=False)
     url_signing_key: bytes = field(init=False)
     callback_api_key: bytes = field(init=False)
     webhook_secret: str | None = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.jwt_key = s.secret("jwt_secret")
+        jwt_secret = s.secret("jwt_secret")
+        # A 32-byte key derived from JWT_SECRET: HS256 wants at least 32 bytes (RFC 7518 3.2),
+        # and the setting may be as short as 16 characters.
+        self.jwt_key = hmac.new(
+            jwt_secret.encode(), b"interview-jobs/access-tokens", hashlib.sha256
+        ).digest()
         if s.url_signing_secret is not None:
             self.url_signing_key = s.url_signing_secret.get_secret_value().encode()
         else:
             # A key of its own, derived so that a leaked signed URL says nothing about JWT_SECRET.
             self.url_signing_key = hmac.new(
-                self.jwt_key.encode(), b"interview-jobs/signed-file-urls", hashlib.sha256
+                jwt_secret.encode(), b"interview-jobs/signed-file-urls", hashlib.sha256
             ).digest()
         self.callback_api_key = s.secret("callback_api_key").encode()
         self.webhook_secret = (

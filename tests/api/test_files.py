@@ -1,0 +1,201 @@
+"""Files: streaming upload with sniffing and size limit, metadata, Range download, signed URLs,
+list and delete."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from interview_jobs.api.files.signing import signed_content_url
+from interview_jobs.config import Settings
+from tests.api.conftest import create_job, mp4_bytes, upload, webm_bytes
+
+
+def stored_files(settings: Settings) -> list[Path]:
+    return sorted(settings.files_dir.glob("*")) if settings.files_dir.exists() else []
+
+
+async def test_upload_metadata_and_download(
+    client: httpx.AsyncClient, alice: dict[str, str], settings: Settings
+) -> None:
+    data = mp4_bytes(50_000)
+    meta = await upload(client, alice, data, name="../../etc/My Interview.mp4")
+    assert meta["fileSize"] == len(data)
+    assert meta["sha256"] == hashlib.sha256(data).hexdigest()
+    assert meta["contentType"] == "video/mp4"
+    assert meta["originalFileName"] == "My Interview.mp4"  # path parts stripped
+    assert meta["fileName"] != meta["originalFileName"] and "/" not in meta["fileName"]
+    assert set(meta) >= {
+        "id",
+        "fileName",
+        "originalFileName",
+        "contentType",
+        "fileSize",
+        "sha256",
+        "uploadedAt",
+    }
+    # Stored under DATA_DIR/files with the generated name, nothing left over.
+    assert [p.name for p in stored_files(settings)] == [meta["fileName"]]
+
+    r = await client.get(f"/api/files/{meta['id']}", headers=alice)
+    assert r.status_code == 200
+    assert r.json() == meta
+    r = await client.get(f"/api/files/{meta['id']}/content", headers=alice)
+    assert r.status_code == 200
+    assert r.content == data
+    assert r.headers["content-type"] == "video/mp4"
+    assert r.headers["accept-ranges"] == "bytes"
+
+
+async def test_webm_is_sniffed(client: httpx.AsyncClient, alice: dict[str, str]) -> None:
+    meta = await upload(client, alice, webm_bytes(), name="clip.mp4")  # the name lies
+    assert meta["contentType"] == "video/webm"
+    assert meta["fileName"].endswith(".webm")
+
+
+async def test_range_requests(client: httpx.AsyncClient, alice: dict[str, str]) -> None:
+    data = mp4_bytes(10_000)
+    meta = await upload(client, alice, data)
+    url = f"/api/files/{meta['id']}/content"
+    r = await client.get(url, headers={**alice, "Range": "bytes=100-199"})
+    assert r.status_code == 206
+    assert r.content == data[100:200]
+    assert r.headers["content-range"] == f"bytes 100-199/{len(data)}"
+    r = await client.get(url, headers={**alice, "Range": "bytes=-10"})
+    assert r.status_code == 206
+    assert r.content == data[-10:]
+    r = await client.get(url, headers={**alice, "Range": f"bytes={len(data)}-"})
+    assert r.status_code == 416
+    assert r.headers["content-range"] == f"bytes */{len(data)}"
+    assert r.json()["error"] == "RangeNotSatisfiable"
+
+
+async def test_not_a_video_is_415_and_nothing_is_kept(
+    client: httpx.AsyncClient, alice: dict[str, str], settings: Settings
+) -> None:
+    r = await client.post(
+        "/api/files",
+        files={"file": ("fake.mp4", b"%PDF-1.7 not a video" * 500, "video/mp4")},
+        headers=alice,
+    )
+    assert r.status_code == 415
+    assert r.json()["error"] == "UnsupportedMediaType"
+    assert stored_files(settings) == []
+
+
+@pytest.mark.parametrize("settings_overrides", [{"max_upload_bytes": 200_000}], indirect=False)
+async def test_too_large_is_413_during_the_stream(
+    client: httpx.AsyncClient, alice: dict[str, str], settings: Settings
+) -> None:
+    big = mp4_bytes(300_000)
+
+    async def body():  # streamed without Content-Length: only the running count can stop it
+        boundary = b"xBOUNDARYx"
+        yield (
+            b"--"
+            + boundary
+            + b'\r\nContent-Disposition: form-data; name="file"; filename="a.mp4"\r\n'
+        )
+        yield b"Content-Type: video/mp4\r\n\r\n"
+        for i in range(0, len(big), 16_384):
+            yield big[i : i + 16_384]
+        yield b"\r\n--" + boundary + b"--\r\n"
+
+    r = await client.post(
+        "/api/files",
+        content=body(),
+        headers={**alice, "Content-Type": "multipart/form-data; boundary=xBOUNDARYx"},
+    )
+    assert r.status_code == 413
+    assert r.json()["error"] == "PayloadTooLarge"
+    assert stored_files(settings) == []  # the partial file was removed
+
+
+@pytest.mark.parametrize("settings_overrides", [{"max_upload_bytes": 200_000}])
+async def test_too_large_content_length_is_413_up_front(
+    client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    r = await client.post(
+        "/api/files", files={"file": ("a.mp4", mp4_bytes(400_000))}, headers=alice
+    )
+    assert r.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [
+        ({"json": {"file": "x"}}, 415),  # not multipart
+        ({"files": {"other": ("a.mp4", mp4_bytes())}}, 422),  # no 'file' field
+        ({"files": {"file": ("a.mp4", b"")}}, 422),  # empty
+        ({"content": b"--b\r\ngarbage", "headers": {"Content-Type": "multipart/form-data"}}, 400),
+    ],
+)
+async def test_bad_upload_requests(
+    client: httpx.AsyncClient, alice: dict[str, str], kwargs: dict[str, Any], status: int
+) -> None:
+    kwargs = dict(kwargs)  # parameters are shared between the two databases
+    headers = {**alice, **kwargs.pop("headers", {})}
+    r = await client.post("/api/files", headers=headers, **kwargs)
+    assert r.status_code == status, r.text
+    assert set(r.json()) == {"error", "message", "details"}
+
+
+async def test_list_and_delete(
+    client: httpx.AsyncClient, alice: dict[str, str], settings: Settings
+) -> None:
+    first = await upload(client, alice)
+    second = await upload(client, alice)
+    r = await client.get("/api/files", headers=alice)
+    assert [f["id"] for f in r.json()] == [second["id"], first["id"]]
+    r = await client.delete(f"/api/files/{first['id']}", headers=alice)
+    assert r.status_code == 204
+    assert (await client.get(f"/api/files/{first['id']}", headers=alice)).status_code == 404
+    assert [p.name for p in stored_files(settings)] == [second["fileName"]]
+    assert (await client.delete(f"/api/files/{first['id']}", headers=alice)).status_code == 404
+
+
+async def test_delete_file_of_an_active_job_is_409_naming_the_job(
+    client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    meta = await upload(client, alice)
+    job = await create_job(client, alice, fileId=meta["id"])
+    r = await client.delete(f"/api/files/{meta['id']}", headers=alice)
+    assert r.status_code == 409
+    assert job["jobId"] in r.json()["message"]
+    assert r.json()["details"]["jobId"] == job["jobId"]
+    # Once the job is over, the file can go.
+    assert (
+        await client.post(f"/api/interview/job/{job['jobId']}/cancel", headers=alice)
+    ).status_code == 200
+    assert (await client.delete(f"/api/files/{meta['id']}", headers=alice)).status_code == 204
+
+
+async def test_signed_url_gives_access_without_a_token(
+    client: httpx.AsyncClient, alice: dict[str, str], app: FastAPI, settings: Settings
+) -> None:
+    data = mp4_bytes(4096)
+    meta = await upload(client, alice, data)
+    key = app.state.ctx.url_signing_key
+    url = signed_content_url(key, settings.api_url, meta["id"], 60)
+    r = await client.get(url)
+    assert r.status_code == 200
+    assert r.content == data
+    r = await client.get(url, headers={"Range": "bytes=0-9"})
+    assert r.status_code == 206
+
+    tampered = url.replace("signature=", "signature=0")
+    assert (await client.get(tampered)).status_code == 403
+    other_file = url.replace(f"/files/{meta['id']}/", f"/files/{meta['id'] + 1}/")
+    assert (await client.get(other_file)).status_code == 403
+    expired = signed_content_url(key, settings.api_url, meta["id"], 60, now=time.time() - 3600)
+    r = await client.get(expired)
+    assert r.status_code == 403
+    assert "expired" in r.json()["message"]
+    # No token and no signature: 401.
+    assert (await client.get(f"/api/files/{meta['id']}/content")).status_code == 401
