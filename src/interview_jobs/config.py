@@ -141,7 +141,17 @@ class Settings(BaseSettings):
         default="base",
         description="'base' or 'tiny.en' (bundled pip packages) or a local faster-whisper dir",
     )
-    model_cache_dir: Path | None = None
+    model_cache_dir: Path | None = Field(
+        default=None, description="Where the base model's parts are joined (default: user cache)"
+    )
+    analysis_cpu_threads: int = Field(default=2, ge=1, description="ctranslate2 threads for Whisper")
+    analysis_beam_size: int = Field(default=1, ge=1, description="Whisper beam size (1 = greedy)")
+    analysis_frame_sample_fps: float = Field(
+        default=2.0, gt=0, le=30, description="Frames per second given to the face mesh"
+    )
+    analysis_max_duration_seconds: float = Field(
+        default=3 * 3600.0, gt=0, description="Longer videos are refused (too_long)"
+    )
 
     @field_validator("ai_url", "api_url")
     @classmethod
@@ -169,6 +179,10 @@ class Settings(BaseSettings):
         options: dict[str, object] = {"asr_model": self.asr_model}
         if self.model_cache_dir is not None:
             options["model_cache_dir"] = self.model_cache_dir
+        options["cpu_threads"] = self.analysis_cpu_threads
+        options["beam_size"] = self.analysis_beam_size
+        options["frame_sample_fps"] = self.analysis_frame_sample_fps
+        options["max_duration_seconds"] = self.analysis_max_duration_seconds
         return options
 
     def secret(self, name: str) -> str:

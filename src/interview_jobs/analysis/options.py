@@ -1,0 +1,75 @@
+"""Options of one :class:`~interview_jobs.analysis.Analyzer` (map to Settings of config.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+ANALYSIS_TYPES = ("comprehensive", "speech", "visual")
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """How to analyse; defaults are the measured sweet spot on a 2-core CPU.
+
+    ``asr_model`` is ``"base"`` or ``"tiny.en"`` (Whisper weights shipped in pinned pip packages,
+    verified by sha256) or the path of a local faster-whisper model directory (not verified).
+    ``model_cache_dir`` is where the base model's two parts are joined once (default: the user
+    cache directory).
+    """
+
+    asr_model: str = "base"
+    model_cache_dir: Path | None = None
+    #: ctranslate2 threads for Whisper (the visual branch runs beside it in its own thread).
+    cpu_threads: int = 2
+    #: 1 = greedy decoding; Whisper's default of 5 costs ~40% more time for no gain on clear speech.
+    beam_size: int = 1
+    #: Nudge Whisper to write down "um"/"uh" instead of dropping them.
+    filler_prompt: bool = True
+    #: Frames per second handed to the face mesh.
+    frame_sample_fps: float = 2.0
+    #: Frames are scaled down to at most this width before the face mesh (speed; the mesh works
+    #: on 192 px crops anyway).
+    frame_max_width: int = 640
+    #: Silence between speech of at least this long is a pause.
+    pause_min_seconds: float = 1.0
+    #: A pause at least this long gets its own feedback item.
+    long_pause_seconds: float = 3.0
+    #: Audio is analysed in blocks of about this length (memory stays flat in video length).
+    audio_block_seconds: float = 120.0
+    #: Refuse longer media (``too_long``); also stops decoding a file whose header lies.
+    max_duration_seconds: float = 3 * 3600.0
+    #: Refuse frames larger than this many pixels (``too_large``), e.g. 8K UHD is 33 Mpx.
+    max_frame_pixels: int = 7680 * 4320
+    #: Give up on a stream after this many undecodable packets.
+    max_decode_errors: int = 50
+
+    def __post_init__(self) -> None:
+        if self.cpu_threads < 1:
+            raise ValueError("cpu_threads must be at least 1")
+        if self.beam_size < 1:
+            raise ValueError("beam_size must be at least 1")
+        if not 0.1 <= self.frame_sample_fps <= 30:
+            raise ValueError("frame_sample_fps must be between 0.1 and 30")
+        if self.frame_max_width < 64:
+            raise ValueError("frame_max_width must be at least 64")
+        if self.audio_block_seconds < 20:
+            raise ValueError("audio_block_seconds must be at least 20")
+        if self.pause_min_seconds <= 0 or self.long_pause_seconds < self.pause_min_seconds:
+            raise ValueError("need 0 < pause_min_seconds <= long_pause_seconds")
+
+    @classmethod
+    def from_settings(cls, settings: Any, **overrides: Any) -> AnalysisOptions:
+        """Options from :class:`interview_jobs.config.Settings` (its ``asr_model``,
+        ``model_cache_dir`` and ``analysis_*`` fields), plus keyword overrides."""
+        values: dict[str, Any] = {}
+        names = {f.name for f in fields(cls)}
+        for name in names:
+            for attr in (name, f"analysis_{name}"):
+                value = getattr(settings, attr, None)
+                if value is not None:
+                    values[name] = value
+                    break
+        values.update(overrides)
+        return cls(**values)

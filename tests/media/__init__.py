@@ -1,0 +1,1 @@
+"""Test media with ground truth (see generate.py)."""
