@@ -32,9 +32,6 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-# Codes of AnalysisError that are the operator's problem (bad model install), not the video's.
-OPERATOR_ERROR_CODES = frozenset({"model_missing", "model_corrupt"})
-
 
 class RunnerError(Exception):
     """Base of everything :meth:`AnalysisProcess.run` raises."""
@@ -43,13 +40,11 @@ class RunnerError(Exception):
 class AnalysisFailed(RunnerError):
     """The pipeline rejected the video (AnalysisError): a clear, permanent failure."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, operator_problem: bool = False) -> None:
         super().__init__(message)
         self.code = code
-
-    @property
-    def operator_problem(self) -> bool:
-        return self.code in OPERATOR_ERROR_CODES
+        #: True when the installation is to blame (missing/corrupt model), not the video.
+        self.operator_problem = operator_problem
 
 
 class AnalysisCrashed(RunnerError):
@@ -94,6 +89,10 @@ def _serve(conn: multiprocessing.connection.Connection, options: dict[str, Any])
     from interview_jobs.analysis import AnalysisError, AnalysisOptions, Analyzer, probe
 
     analyzer = Analyzer(AnalysisOptions(**options))
+    try:
+        analyzer.warm_up()  # load the models before the first job, not during it
+    except AnalysisError as exc:  # reported properly by the first analyze() instead
+        log.error("analysis warm-up failed: %s", exc)
     conn.send(("ready",))
     while True:
         try:
@@ -117,15 +116,12 @@ def _serve(conn: multiprocessing.connection.Connection, options: dict[str, Any])
             )
             conn.send(("result", result))
         except AnalysisError as exc:
-            conn.send(("error", getattr(exc, "code", "analysis_error"), str(exc)))
+            conn.send(("error", exc.code, str(exc), not exc.is_input_error))
         except Exception as exc:
             log.error("unexpected analysis failure:\n%s", traceback.format_exc())
+            detail = f"{type(exc).__name__}: {exc}"
             conn.send(
-                (
-                    "error",
-                    "internal_error",
-                    f"the analysis failed unexpectedly ({type(exc).__name__}: {exc})",
-                )
+                ("error", "internal_error", f"the analysis failed unexpectedly ({detail})", False)
             )
 
 
@@ -227,7 +223,7 @@ class AnalysisProcess:
             elif kind == "result":
                 return dict(message[1])
             elif kind == "error":
-                raise AnalysisFailed(message[1], message[2])
+                raise AnalysisFailed(message[1], message[2], operator_problem=message[3])
 
     def _crashed(self) -> AnalysisCrashed:
         proc = self._proc

@@ -1,0 +1,283 @@
+"""One forwarded job through a worker: real download from a loopback server, the real pipeline in
+its child process (tiny model), real signed callbacks to a recording server standing in for the API.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from interview_jobs.ai.callback import CallbackClient
+from interview_jobs.ai.ledger import Ledger
+from interview_jobs.ai.runner import AnalysisProcess
+from interview_jobs.ai.tasks import RetryLater, WorkerContext, process_forward
+from interview_jobs.config import Settings, get_settings
+from interview_jobs.contracts.analysis import AnalysisResult
+from interview_jobs.contracts.webhooks import verify
+from tests.media.generate import make_bad_inputs, make_clip
+from tests.support.servers import ServerThread, serve
+
+pytestmark = pytest.mark.slow
+
+
+class FakeApi:
+    """Records callbacks (after checking key and signature) and serves the test videos."""
+
+    def __init__(self, media: dict[str, Path], callback_key: str, webhook_secret: str) -> None:
+        self.media = media
+        self.callbacks: list[dict[str, Any]] = []
+        self.answers: dict[str, int] = {}  # jobId -> status code to answer
+        self.on_callback: list[Any] = []
+        self._key, self._secret = callback_key, webhook_secret
+        self.lock = threading.Lock()
+
+    def app(self) -> Starlette:
+        async def callback(request: Request) -> Response:
+            body = await request.body()
+            if request.headers.get("x-api-key") != self._key:
+                return JSONResponse({"error": "Unauthorized"}, status_code=401)
+            verify(self._secret, body, request.headers)
+            data = await request.json()
+            with self.lock:
+                self.callbacks.append(data)
+            for hook in self.on_callback:
+                hook(data)
+            code = self.answers.get(data["jobId"], 200)
+            return JSONResponse(
+                {"jobId": data["jobId"], "status": data["status"], "message": "x"}, status_code=code
+            )
+
+        async def video(request: Request) -> Response:
+            name = request.path_params["name"]
+            if name == "unavailable":
+                return PlainTextResponse("busy", status_code=503)
+            if name not in self.media:
+                return PlainTextResponse("no such video", status_code=404)
+            return FileResponse(self.media[name], media_type="video/mp4")
+
+        return Starlette(
+            routes=[
+                Route("/api/interview/analysis-callback", callback, methods=["POST"]),
+                Route("/videos/{name}", video),
+            ]
+        )
+
+    def of(self, job_id: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [c for c in self.callbacks if c["jobId"] == job_id]
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("media")
+    files = make_bad_inputs(d / "bad")
+    make_clip(d / "good.mp4", 8)
+    files["good"] = d / "good.mp4"
+    make_clip(d / "long.mp4", 40)
+    files["long"] = d / "long.mp4"
+    return files
+
+
+@pytest.fixture(scope="module")
+def module_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return get_settings(
+        data_dir=tmp_path_factory.mktemp("data"), asr_model="tiny.en", allow_private_urls=True
+    )
+
+
+@pytest.fixture(scope="module")
+def api(
+    media: dict[str, Path], module_settings: Settings
+) -> Iterator[tuple[FakeApi, ServerThread]]:
+    fake = FakeApi(
+        media, module_settings.secret("callback_api_key"), module_settings.secret("webhook_secret")
+    )
+    with serve(fake.app()) as server:
+        yield fake, server
+
+
+@pytest.fixture(scope="module")
+def analysis(module_settings: Settings) -> Iterator[AnalysisProcess]:
+    process = AnalysisProcess(module_settings.analysis_options())
+    process.start()
+    yield process
+    process.close()
+
+
+@pytest.fixture
+def ctx(
+    module_settings: Settings,
+    api: tuple[FakeApi, ServerThread],
+    analysis: AnalysisProcess,
+    tmp_path: Path,
+) -> Iterator[WorkerContext]:
+    _, server = api
+    settings = module_settings.model_copy(
+        update={"api_url": server.url, "callback_give_up_seconds": 5.0}
+    )
+    context = WorkerContext(
+        settings=settings,
+        ledger=Ledger(tmp_path / "ledger.sqlite3"),
+        callbacks=CallbackClient(
+            api_key=settings.secret("callback_api_key"),
+            webhook_secret=settings.secret("webhook_secret"),
+        ),
+        analysis=analysis,
+    )
+    yield context
+    context.callbacks.close()
+    context.ledger.close()
+
+
+def _forward(server: ServerThread, video: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "jobId": str(uuid.uuid4()),
+        "videoUrl": f"{server.url}/videos/{video}",
+        "analysisType": "comprehensive",
+        "userId": "1",
+        "attempt": 1,
+        **extra,
+    }
+
+
+def _work_dirs(ctx: WorkerContext) -> list[Path]:
+    return list((ctx.settings.data_dir / "work").glob("*"))
+
+
+def test_a_good_video_completes_with_progress(
+    ctx: WorkerContext, api: tuple[FakeApi, ServerThread]
+) -> None:
+    fake, server = api
+    payload = _forward(server, "good")
+    process_forward(payload, ctx)
+    calls = fake.of(payload["jobId"])
+    assert [c["status"] for c in calls][-1] == "COMPLETED"
+    processing = [c for c in calls if c["status"] == "PROCESSING"]
+    assert processing and processing[0]["progress"] == 0
+    progress = [c["progress"] for c in processing]
+    assert progress == sorted(progress) and max(progress) <= 99
+    durations = [c["durationSeconds"] for c in processing if c["durationSeconds"] is not None]
+    assert durations and abs(durations[0] - 8.0) < 0.5
+    report = AnalysisResult.model_validate(calls[-1]["analysisData"])
+    assert report.transcript is not None and len(report.transcript.words) > 10
+    assert all(c["attempt"] == 1 for c in calls)
+    assert _work_dirs(ctx) == [], "the per-job directory is removed"
+    assert ctx.ledger.unfinished() == []
+
+
+@pytest.mark.parametrize(
+    ("video", "words"),
+    [
+        ("text_as_mp4", "did not return an MP4, MOV, WebM or MKV video"),
+        ("zero_bytes", "empty file"),
+        ("nothing-here", "HTTP 404"),
+        ("truncated_mp4", "incomplete"),
+        ("image_as_mp4", "did not return"),
+    ],
+)
+def test_bad_inputs_fail_with_a_clear_message_and_the_worker_keeps_serving(
+    ctx: WorkerContext, api: tuple[FakeApi, ServerThread], video: str, words: str
+) -> None:
+    fake, server = api
+    payload = _forward(server, video)
+    process_forward(payload, ctx)
+    final = fake.of(payload["jobId"])[-1]
+    assert final["status"] == "FAILED"
+    assert final["errorMessage"] and words in final["errorMessage"]
+    assert _work_dirs(ctx) == []
+    # the same worker (same analysis child) still serves the next job
+    good = _forward(server, "good", analysisType="speech")
+    process_forward(good, ctx)
+    assert fake.of(good["jobId"])[-1]["status"] == "COMPLETED"
+
+
+def test_transient_download_errors_are_retried_then_failed(
+    ctx: WorkerContext, api: tuple[FakeApi, ServerThread]
+) -> None:
+    fake, server = api
+    payload = _forward(server, "unavailable")
+    with pytest.raises(RetryLater, match="HTTP 503"):
+        process_forward(payload, ctx, retries_so_far=0, max_retries=2)
+    assert all(c["status"] == "PROCESSING" for c in fake.of(payload["jobId"]))
+    assert [p.job_id for p in ctx.ledger.unfinished()] == [payload["jobId"]]
+    process_forward(payload, ctx, retries_so_far=2, max_retries=2)  # the last try reports
+    final = fake.of(payload["jobId"])[-1]
+    assert final["status"] == "FAILED" and "503" in final["errorMessage"]
+
+
+def test_a_409_from_the_api_stops_the_work(
+    ctx: WorkerContext, api: tuple[FakeApi, ServerThread]
+) -> None:
+    fake, server = api
+    payload = _forward(server, "long")
+    fake.answers[payload["jobId"]] = 409  # e.g. the user cancelled it
+    process_forward(payload, ctx)
+    statuses = [c["status"] for c in fake.of(payload["jobId"])]
+    assert statuses == ["PROCESSING"], "one progress update, then nothing: no result is sent"
+    assert ctx.ledger.unfinished() == []
+
+
+def test_a_crashed_analysis_is_retried_and_the_child_comes_back(
+    ctx: WorkerContext, api: tuple[FakeApi, ServerThread]
+) -> None:
+    fake, server = api
+    payload = _forward(server, "long")
+    killed: list[int] = []
+
+    def kill_once(data: dict[str, Any]) -> None:
+        pid = ctx.analysis.pid
+        if (
+            data["jobId"] == payload["jobId"]
+            and (data.get("progress") or 0) > 5
+            and not killed
+            and pid
+        ):
+            killed.append(pid)
+            os.kill(pid, signal.SIGKILL)
+
+    fake.on_callback.append(kill_once)
+    try:
+        with pytest.raises(RetryLater, match="killed by SIGKILL"):
+            process_forward(payload, ctx, retries_so_far=0, max_retries=3)
+    finally:
+        fake.on_callback.remove(kill_once)
+    assert killed
+    assert _work_dirs(ctx) == []
+    process_forward(payload, ctx, retries_so_far=1, max_retries=3)
+    assert fake.of(payload["jobId"])[-1]["status"] == "COMPLETED"
+    assert ctx.analysis.pid not in (None, killed[0])
+
+
+def test_time_limit_fails_the_job(ctx: WorkerContext, api: tuple[FakeApi, ServerThread]) -> None:
+    fake, server = api
+    ctx.settings = ctx.settings.model_copy(update={"task_time_limit_seconds": 1})
+    payload = _forward(server, "long")
+    process_forward(payload, ctx)
+    final = fake.of(payload["jobId"])[-1]
+    assert final["status"] == "FAILED" and "time limit" in final["errorMessage"]
+
+
+def test_a_task_that_keeps_killing_its_worker_ends_failed(
+    ctx: WorkerContext, api: tuple[FakeApi, ServerThread]
+) -> None:
+    fake, server = api
+    payload = _forward(server, "good")
+    # Three deliveries began and never ended (their worker died each time).
+    for _ in range(ctx.settings.max_deliveries):
+        ctx.ledger.begin(payload["jobId"], 1, payload)
+    process_forward(payload, ctx)
+    calls = fake.of(payload["jobId"])
+    assert [c["status"] for c in calls] == ["FAILED"]
+    assert "interrupted 3 times" in calls[0]["errorMessage"]
+    assert ctx.ledger.unfinished() == []
