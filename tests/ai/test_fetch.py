@@ -197,3 +197,13 @@ def test_own_signed_url_recognition(url: str, own: bool) -> None:
 def test_non_http_urls_are_refused(url: str, tmp_path: Path) -> None:
     with pytest.raises(PermanentFetchError, match="absolute http"):
         download(url, tmp_path, FetchPolicy(api_url="http://api.invalid"))
+
+
+def test_trusted_hosts_may_be_private(host: ServerThread, tmp_path: Path) -> None:
+    policy = FetchPolicy(
+        api_url="http://api.invalid", trusted_hosts=frozenset({f"127.0.0.1:{host.port}"})
+    )
+    assert download(f"{host.url}/video.mp4", tmp_path, policy).size == len(VIDEO)
+    other = FetchPolicy(api_url="http://api.invalid", trusted_hosts=frozenset({"127.0.0.1:1"}))
+    with pytest.raises(BlockedAddressError):
+        download(f"{host.url}/video.mp4", tmp_path, other)

@@ -6,7 +6,8 @@ resolution before the request would leave a window for DNS rebinding; checking a
 does not. Loopback, private, link-local (cloud metadata 169.254.169.254), shared, reserved and
 multicast addresses are refused, IPv4-mapped IPv6 included, unless:
 
-* the URL is the API's own signed file-content URL (under ``API_URL``, with a signature), or
+* the URL is the API's own signed file-content URL (under ``API_URL``, with a signature),
+* its ``host:port`` is listed in ``TRUSTED_VIDEO_HOSTS`` (an internal video server), or
 * ``ALLOW_PRIVATE_URLS`` is set (development only).
 
 Errors are split into :class:`PermanentFetchError` (the URL can never work: refused address,
@@ -120,6 +121,7 @@ class _GuardedTransport(httpx.HTTPTransport):
 class FetchPolicy:
     api_url: str
     allow_private_urls: bool = False
+    trusted_hosts: frozenset[str] = frozenset()
     max_bytes: int = 2 * 1024**3
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
@@ -143,6 +145,12 @@ def is_own_signed_file_url(url: str, api_url: str) -> bool:
     if not path.startswith(base + "/api/files/") or not path.endswith("/content"):
         return False
     return "signature=" in target.query
+
+
+def _host_port(url: str) -> str:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.hostname}:{port}"
 
 
 def validate_url(url: str) -> None:
@@ -169,8 +177,10 @@ def download(url: str, dest_dir: Path, policy: FetchPolicy) -> Downloaded:
         ):
             current = url
             for _hop in range(MAX_REDIRECTS + 1):
-                trusted = policy.allow_private_urls or is_own_signed_file_url(
-                    current, policy.api_url
+                trusted = (
+                    policy.allow_private_urls
+                    or is_own_signed_file_url(current, policy.api_url)
+                    or _host_port(current) in policy.trusted_hosts
                 )
                 client = plain_client if trusted else guarded_client
                 with client.stream("GET", current) as response:

@@ -85,6 +85,9 @@ def _serve(conn: multiprocessing.connection.Connection, options: dict[str, Any])
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # MediaPipe/TFLite log through absl/glog to stderr at every model load: keep errors only.
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     from interview_jobs.analysis import AnalysisError, AnalysisOptions, Analyzer, probe
 

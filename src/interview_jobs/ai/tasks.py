@@ -79,6 +79,7 @@ class WorkerContext:
         return FetchPolicy(
             api_url=self.settings.api_url,
             allow_private_urls=self.settings.allow_private_urls,
+            trusted_hosts=frozenset(self.settings.trusted_video_hosts),
             max_bytes=self.settings.max_download_bytes,
         )
 
