@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     db_pool_size: int | None = Field(
         default=None, ge=1, description="default: 1 on SQLite, 10 on PostgreSQL"
     )
+    db_sqlite_driver: Literal["inloop", "aiosqlite"] = Field(
+        default="inloop", description="how SQLite is driven; see interview_jobs/api/sqlite_inloop.py"
+    )
     dispatcher_enabled: bool = Field(
         default=True, description="run the outbox dispatcher in the API process"
     )
@@ -115,6 +118,10 @@ class Settings(BaseSettings):
 
     # --- AI backend / workers ---
     allow_private_urls: bool = False
+    trusted_video_hosts: list[str] = Field(
+        default_factory=list,
+        description="host:port pairs the AI backend may download from even when private",
+    )
     max_download_bytes: int = Field(default=2 * 1024**3, gt=0)
     worker_processes: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     queue_name: str = Field(default="interview_jobs", pattern=r"^[A-Za-z0-9_.-]{1,100}$")
