@@ -1,0 +1,112 @@
+"""The web page: a single-page app served by the API at ``/`` with its files under ``/static/``.
+
+Everything the page needs ships inside this package (``static/``: HTML, JS modules, CSS and the
+vendored uPlot chart library) — no build step at run time and no CDN, so it works offline. The page
+talks to the same API as every other client (``/api/...`` with a bearer token).
+
+``mount_web(app)`` adds the routes and a small middleware that puts security headers on the page's
+responses: a Content-Security-Policy without inline scripts or styles, ``frame-ancestors 'none'``,
+``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+# The page loads nothing from elsewhere: scripts and styles from this origin only (no inline code,
+# no eval). Videos play from blob: URLs made of the owner's authenticated download, or straight
+# from the http(s) URL the user gave for a URL job.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob: http: https:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def _is_page_path(path: str) -> bool:
+    return path == "/" or path == "/favicon.ico" or path.startswith("/static/")
+
+
+class PageSecurityHeaders:
+    """Adds :data:`SECURITY_HEADERS` to the responses of the page and its static files (pure
+    ASGI, so streaming responses elsewhere are untouched)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_page_path(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+                # No build step means no content hashes in file names: revalidate (ETag) always.
+                if "cache-control" not in headers:
+                    headers["cache-control"] = "no-cache"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def render_index(max_upload_bytes: int) -> str:
+    """index.html with the server's settings the page needs (as ``<meta>`` tags: no inline JS)."""
+    template = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    return template.replace("{{MAX_UPLOAD_BYTES}}", html.escape(str(max_upload_bytes)))
+
+
+def _max_upload_bytes(app: FastAPI) -> int:
+    ctx = getattr(app.state, "ctx", None)
+    if ctx is not None:
+        return int(ctx.settings.max_upload_bytes)
+    from interview_jobs.config import Settings
+
+    return Settings().max_upload_bytes
+
+
+def mount_web(app: FastAPI) -> None:
+    """Serve the page at ``/`` and its files at ``/static/`` on ``app``."""
+    page = render_index(_max_upload_bytes(app))
+
+    @app.get("/", include_in_schema=False, response_class=HTMLResponse)
+    async def index() -> HTMLResponse:
+        return HTMLResponse(page)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> RedirectResponse:
+        return RedirectResponse("/static/favicon.svg", status_code=308)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(PageSecurityHeaders)

@@ -1,0 +1,148 @@
+// Entry point: a hash router over three views (log in / sign up, my interviews, one report).
+import { apiJSON, onUnauthorized, session } from "./api.js";
+import { enterHome, leaveHome, setupHome } from "./jobs.js";
+import { enterReport, leaveReport, setupReport } from "./report.js";
+import { $ } from "./util.js";
+
+const views = {
+  auth: $("#view-auth"),
+  home: $("#view-home"),
+  report: $("#view-report"),
+};
+let current = null;
+
+export function flash(message) {
+  const el = $("#flash");
+  el.textContent = message || "";
+  el.hidden = !message;
+}
+
+// Navigate to `hash`; route() runs once (hashchange) or now when the hash is already there.
+function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+function show(name) {
+  for (const [key, el] of Object.entries(views)) el.hidden = key !== name;
+  $("#session").hidden = !session.token;
+  $("#whoami").textContent = session.username;
+}
+
+function route() {
+  if (current === "home") leaveHome();
+  if (current === "report") leaveReport();
+  const hash = location.hash || "#/";
+  if (!session.token) {
+    current = "auth";
+    setAuthMode(hash === "#/signup" ? "signup" : "login");
+    show("auth");
+    document.title = "Log in · Interview Job System";
+    return;
+  }
+  if (hash === "#/login" || hash === "#/signup") {
+    location.replace("#/");
+    return;
+  }
+  const match = /^#\/jobs\/([^/]+)$/.exec(hash);
+  if (match) {
+    flash("");
+    current = "report";
+    show("report");
+    enterReport(decodeURIComponent(match[1]));
+  } else {
+    current = "home";
+    show("home");
+    document.title = "My interviews · Interview Job System";
+    enterHome();
+  }
+}
+
+// ---- log in / sign up ----
+let authMode = "login";
+
+function setAuthMode(mode) {
+  authMode = mode;
+  const signup = mode === "signup";
+  $("#auth-title").textContent = signup ? "Create an account" : "Log in";
+  $("#auth-submit").textContent = signup ? "Sign up" : "Log in";
+  $("#auth-username-hint").hidden = !signup;
+  $("#auth-password-hint").hidden = !signup;
+  $("#auth-password").autocomplete = signup ? "new-password" : "current-password";
+  $("#auth-switch-text").textContent = signup ? "Already have an account?" : "New here?";
+  const link = $("#auth-switch-link");
+  link.textContent = signup ? "Log in" : "Create an account";
+  link.href = signup ? "#/login" : "#/signup";
+  $("#auth-error").hidden = true;
+}
+
+function authError(message) {
+  const el = $("#auth-error");
+  el.textContent = message;
+  el.hidden = !message;
+}
+
+async function submitAuth(event) {
+  event.preventDefault();
+  const username = $("#auth-username").value.trim();
+  const password = $("#auth-password").value;
+  if (!username || !password) {
+    authError("Enter a username and a password.");
+    return;
+  }
+  if (authMode === "signup") {
+    if (!/^[A-Za-z0-9._-]{3,64}$/.test(username)) {
+      authError("The username must be 3–64 characters: letters, digits, “.”, “_” or “-”.");
+      $("#auth-username").focus();
+      return;
+    }
+    if (password.length < 8) {
+      authError("The password must be at least 8 characters long.");
+      $("#auth-password").focus();
+      return;
+    }
+  }
+  const button = $("#auth-submit");
+  button.disabled = true;
+  authError("");
+  try {
+    if (authMode === "signup") {
+      await apiJSON("/api/auth/register", { method: "POST", json: { username, password }, auth: false });
+    }
+    const token = await apiJSON("/api/auth/login", { method: "POST", json: { username, password }, auth: false });
+    session.save(token.accessToken, username);
+    $("#auth-password").value = "";
+    flash(authMode === "signup" ? `Welcome, ${username}! Your account is ready.` : "");
+    go("#/");
+    $("#main").focus();
+  } catch (error) {
+    authError(error.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function logout() {
+  session.clear();
+  flash("You are logged out.");
+  go("#/login");
+}
+
+function setup() {
+  $("#auth-form").addEventListener("submit", submitAuth);
+  $("#logout").addEventListener("click", logout);
+  onUnauthorized((error) => {
+    if (!session.token) return;
+    session.clear();
+    flash(error.message);
+    go("#/login");
+  });
+  // A file dropped outside the drop zone must not make the browser navigate away to it.
+  for (const type of ["dragover", "drop"]) window.addEventListener(type, (event) => event.preventDefault());
+  setupHome({ flash });
+  setupReport({ flash });
+  window.addEventListener("hashchange", route);
+  route();
+}
+
+setup();

@@ -1,0 +1,452 @@
+// One job's report: score and sub-scores, summary, feedback that seeks the video, the video (fetched
+// with the token, played from a blob: URL), the timeline and pace chart, the transcript (fillers
+// highlighted, words seek), and the measurements. A job still running is followed live.
+import { TERMINAL, apiJSON, downloadBlob, followJobEvents } from "./api.js";
+import { fillerIndexes, renderPaceChart, renderTimeline, timelineLanes } from "./timeline.js";
+import { $, bytes, clear, clock, h, humanize, percent, when } from "./util.js";
+
+const CATEGORY = {
+  pace: "Pace",
+  fillers: "Filler words",
+  pauses: "Pauses",
+  voice: "Voice",
+  eye_contact: "Eye contact",
+  framing: "Framing",
+  lighting: "Lighting",
+  face: "Face",
+  content: "Content",
+  media: "Video",
+};
+const SEVERITY = { info: "Note", suggestion: "Suggestion", warning: "Warning" };
+const STATUS_TEXT = {
+  PENDING: "Waiting to be analysed…",
+  PROCESSING: "Analysing…",
+  COMPLETED: "Completed",
+  FAILED: "The analysis failed.",
+  CANCELLED: "This job was cancelled.",
+};
+
+let state = null;
+
+function video() {
+  return $("#report-video");
+}
+
+function reportError(message) {
+  const el = $("#report-error");
+  el.textContent = message || "";
+  el.hidden = !message;
+}
+
+// ---------------------------------------------------------------- seeking
+
+function seek(seconds) {
+  if (!state || !Number.isFinite(seconds)) return;
+  const t = Math.max(0, seconds);
+  const v = video();
+  if (v.readyState >= 1) v.currentTime = t;
+  else state.pendingSeek = t;
+  onTime(t);
+  const box = v.getBoundingClientRect();
+  if (box.bottom < 0 || box.top > window.innerHeight) v.scrollIntoView({ block: "nearest" });
+}
+
+function onTime(t) {
+  if (!state) return;
+  if (state.timeline) state.timeline.update(t);
+  if (state.chart) state.chart.update(t);
+  highlightWord(t);
+}
+
+function highlightWord(t) {
+  const words = state.words;
+  if (!words.length) return;
+  let lo = 0;
+  let hi = words.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (words[mid].start <= t) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  if (found >= 0 && t > words[found].end + 0.5) found = -1;
+  if (found === state.currentWord) return;
+  if (state.currentWord >= 0 && state.wordEls[state.currentWord]) state.wordEls[state.currentWord].classList.remove("current");
+  if (found >= 0 && state.wordEls[found]) state.wordEls[found].classList.add("current");
+  state.currentWord = found;
+}
+
+// ---------------------------------------------------------------- loading
+
+async function load() {
+  const s = state;
+  reportError("");
+  let detail;
+  try {
+    detail = await apiJSON(`/api/interview/job/${encodeURIComponent(s.jobId)}/detail`, { signal: s.abort.signal });
+  } catch (error) {
+    if (error.name === "AbortError" || s !== state) return;
+    $("#report-status").textContent = "";
+    reportError(error.status === 404 ? "This interview does not exist (or was deleted)." : error.message);
+    return;
+  }
+  if (s !== state) return;
+  s.detail = detail;
+  await describe(detail);
+  if (s !== state) return;
+  if (detail.status === "COMPLETED" && detail.detailedAnalysis) {
+    showStatus(null);
+    renderReport(detail);
+    return;
+  }
+  showStatus(detail);
+  if (!TERMINAL.has(detail.status)) follow();
+}
+
+async function describe(detail) {
+  let name = null;
+  if (detail.fileId) {
+    try {
+      const file = await apiJSON(`/api/files/${detail.fileId}`, { signal: state.abort.signal });
+      name = file.originalFileName;
+    } catch {
+      name = `Uploaded file #${detail.fileId}`;
+    }
+  } else {
+    name = detail.videoUrl;
+  }
+  state.name = name;
+  $("#report-title").textContent = `Report: ${name}`;
+  document.title = `${name} · Interview Job System`;
+  const type = humanize(detail.analysisType || "");
+  $("#report-meta").textContent = `${type} analysis · uploaded ${when(detail.createdAt)}`;
+}
+
+function showStatus(job) {
+  const box = $("#report-status");
+  clear(box);
+  if (!job) return;
+  const working = !TERMINAL.has(job.status);
+  const text = STATUS_TEXT[job.status] || job.status;
+  box.append(h("p", { class: `badge status-${String(job.status).toLowerCase()}` }, job.status === "PROCESSING" && Number.isFinite(job.progress) ? `${text} ${job.progress} %` : text));
+  if (working) {
+    const bar = h("progress", { max: "100", "aria-label": "Progress" });
+    if (job.status === "PROCESSING" && Number.isFinite(job.progress)) bar.value = job.progress;
+    box.append(bar, h("p", { class: "hint" }, "This page updates by itself when the analysis is done."));
+  }
+  if (job.status === "FAILED") reportError(job.errorMessage || "The analysis failed.");
+}
+
+function follow() {
+  const s = state;
+  followJobEvents(s.jobId, {
+    signal: s.abort.signal,
+    onStatus: (update) => {
+      if (s !== state) return;
+      if (update.status === "COMPLETED") load();
+      else showStatus({ ...s.detail, ...update });
+    },
+    onDeleted: () => {
+      if (s === state) reportError("This interview was deleted.");
+    },
+  }).catch((error) => {
+    if (s === state) reportError(error.message);
+  });
+}
+
+async function loadVideo(detail) {
+  const s = state;
+  const v = video();
+  const status = $("#video-status");
+  if (detail.fileId) {
+    status.textContent = "Loading the video…";
+    try {
+      const blob = await downloadBlob(`/api/files/${detail.fileId}/content`, {
+        signal: s.abort.signal,
+        onProgress: (loaded, total) => {
+          if (s === state) status.textContent = total ? `Loading the video… ${bytes(loaded)} of ${bytes(total)}` : `Loading the video… ${bytes(loaded)}`;
+        },
+      });
+      if (s !== state) return;
+      s.objectUrl = URL.createObjectURL(blob);
+      v.src = s.objectUrl;
+      status.textContent = "";
+    } catch (error) {
+      if (error.name === "AbortError" || s !== state) return;
+      status.textContent =
+        error.status === 404 ? "The video file is no longer stored, so it cannot be played." : `The video could not be loaded: ${error.message}`;
+    }
+  } else if (/^https?:\/\//i.test(detail.videoUrl || "")) {
+    status.textContent = "Playing from the video's link.";
+    v.src = detail.videoUrl;
+  } else {
+    status.textContent = "No video to play.";
+  }
+}
+
+// ---------------------------------------------------------------- rendering
+
+function renderReport(detail) {
+  const report = detail.detailedAnalysis;
+  $("#report-body").hidden = false;
+  $("#score-value").textContent = Number.isFinite(report.score) ? Math.round(report.score) : "–";
+  $("#score-value").className = scoreClass(report.score);
+  renderSubScores(report.subScores);
+  $("#summary").textContent = report.summary || "";
+  renderFeedback(report.feedback || []);
+  renderTranscript(report);
+  renderMetrics(report);
+  loadVideo(detail);
+  const duration = durationOf(detail);
+  drawTimeline(report, duration);
+}
+
+function durationOf(detail) {
+  const report = detail.detailedAnalysis || {};
+  const d = (report.metrics && report.metrics.durationSeconds) || detail.durationSeconds;
+  if (d > 0) return d;
+  const v = video();
+  return Number.isFinite(v.duration) ? v.duration : 0;
+}
+
+function drawTimeline(report, duration) {
+  if (state.chart) state.chart.destroy();
+  state.timeline = renderTimeline($("#timeline"), $("#timeline-legend"), timelineLanes(report, duration), duration, seek);
+  state.chart = renderPaceChart($("#pace-chart"), $("#pace-note"), report, duration, seek);
+  state.timelineDuration = duration;
+}
+
+function scoreClass(score) {
+  if (!Number.isFinite(score)) return "";
+  return score >= 75 ? "score-good" : score >= 50 ? "score-fair" : "score-low";
+}
+
+function renderSubScores(subScores) {
+  const list = $("#sub-scores");
+  clear(list);
+  let entries = [];
+  if (Array.isArray(subScores)) entries = subScores.map((s) => [s.name || s.category, s.score ?? s.value]);
+  else if (subScores && typeof subScores === "object") entries = Object.entries(subScores);
+  for (const [name, value] of entries) {
+    if (!Number.isFinite(value)) continue;
+    const id = `sub-${String(name).replace(/[^a-z0-9_-]/gi, "")}`;
+    list.append(
+      h(
+        "li",
+        {},
+        h("label", { for: id }, CATEGORY[name] || humanize(name)),
+        h("meter", { id, min: "0", max: "100", low: "50", high: "75", optimum: "100", value: String(value) }),
+        h("span", { class: "sub-value" }, String(Math.round(value))),
+      ),
+    );
+  }
+}
+
+function renderFeedback(items) {
+  const list = $("#feedback");
+  clear(list);
+  if (!items.length) {
+    list.append(h("li", { class: "hint" }, "No feedback items."));
+    return;
+  }
+  for (const item of items) {
+    const severity = SEVERITY[item.severity] ? item.severity : "info";
+    const label = h("span", { class: `severity ${severity}` }, SEVERITY[severity]);
+    const category = h("span", { class: "category" }, CATEGORY[item.category] || humanize(item.category || ""));
+    const message = h("span", { class: "message" }, item.message || "");
+    const timed = Number.isFinite(item.atSeconds);
+    const body = timed
+      ? h(
+          "button",
+          { type: "button", class: "feedback-item", dataset: { seconds: String(item.atSeconds) }, title: `Play from ${clock(item.atSeconds)}` },
+          h("span", { class: "time" }, clock(item.atSeconds)),
+          label,
+          category,
+          message,
+        )
+      : h("div", { class: "feedback-item" }, label, category, message);
+    list.append(h("li", { class: `sev-${severity}` }, body));
+  }
+}
+
+function phrasesOf(words) {
+  const out = [];
+  let current = [];
+  words.forEach((w, i) => {
+    const prev = words[i - 1];
+    const gap = prev ? w.start - prev.end : 0;
+    const sentenceEnd = prev && /[.?!]$/.test(prev.word.trim()) && current.length >= 6;
+    if (current.length && (gap > 1.2 || sentenceEnd || current.length >= 30)) {
+      out.push(current);
+      current = [];
+    }
+    current.push(i);
+  });
+  if (current.length) out.push(current);
+  return out;
+}
+
+function renderTranscript(report) {
+  const box = $("#transcript");
+  clear(box);
+  const words = (report.transcript && report.transcript.words) || [];
+  state.words = words;
+  state.wordEls = [];
+  state.currentWord = -1;
+  if (!words.length) {
+    box.append(h("p", { class: "hint" }, report.transcript ? "No speech was recognised." : "This analysis has no transcript."));
+    return;
+  }
+  const fillers = fillerIndexes(report);
+  for (const phrase of phrasesOf(words)) {
+    const first = words[phrase[0]];
+    const p = h(
+      "p",
+      { class: "phrase" },
+      h("button", { type: "button", class: "ts", dataset: { seconds: String(first.start) }, "aria-label": `Play from ${clock(first.start)}` }, clock(first.start)),
+      " ",
+    );
+    for (const i of phrase) {
+      const w = words[i];
+      const el = h(fillers.has(i) ? "mark" : "span", { class: fillers.has(i) ? "w filler" : "w", dataset: { seconds: String(w.start) } }, w.word.trim());
+      if (fillers.has(i)) el.title = "filler word";
+      state.wordEls[i] = el;
+      p.append(el, " ");
+    }
+    box.append(p);
+  }
+}
+
+function row(label, value) {
+  if (value === null || value === undefined || value === "" || (typeof value === "number" && !Number.isFinite(value))) return [];
+  return [h("dt", {}, label), h("dd", {}, String(value))];
+}
+
+const round = (n, digits = 0) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : null);
+const verdict = (x) => (x && typeof x === "object" ? x.verdict && humanize(x.verdict) : x);
+
+function renderMetrics(report) {
+  const box = $("#metrics");
+  clear(box);
+  const m = report.metrics || {};
+  const groups = [];
+  groups.push(["Video", [...row("Length", clock(m.durationSeconds))]]);
+  const s = m.speech;
+  if (s) {
+    const fillers = s.fillerWords || {};
+    const byWord = Object.entries(fillers.byWord || {})
+      .map(([w, n]) => `“${w}” × ${n}`)
+      .join(", ");
+    const pauses = s.pauses || {};
+    groups.push([
+      "Speech",
+      [
+        ...row("Pace", s.wordsPerMinute != null ? `${round(s.wordsPerMinute)} words per minute` : "not enough speech"),
+        ...row("Speaking time", percent(s.speakingRatio)),
+        ...row("Filler words", fillers.total != null ? `${fillers.total} (${round(fillers.perMinute, 1)} per minute)` : null),
+        ...row("Fillers used", byWord || null),
+        ...row("Pauses", pauses.count != null ? `${pauses.count}, ${round(pauses.totalSeconds, 1)} s in all, longest ${round(pauses.longestSeconds, 1)} s` : null),
+        ...row("Pitch", s.pitch && s.pitch.meanHz != null ? `${round(s.pitch.meanHz)} Hz (varies ± ${round(s.pitch.stdHz)} Hz)` : null),
+        ...row("Loudness", s.loudness && s.loudness.meanDb != null ? `${round(s.loudness.meanDb, 1)} dB (varies ± ${round(s.loudness.stdDb, 1)} dB)` : null),
+      ],
+    ]);
+  }
+  const v = m.visual;
+  if (v) {
+    groups.push([
+      "Visual",
+      [
+        ...row("Face visible", percent(v.facePresenceRatio)),
+        ...row("Eye contact", percent(v.eyeContactRatio)),
+        ...row("More than one face", percent(v.multipleFacesRatio)),
+        ...row("Framing", verdict(v.framing)),
+        ...row("Lighting", verdict(v.lighting)),
+      ],
+    ]);
+  }
+  for (const [title, rows] of groups) {
+    if (!rows.length) continue;
+    box.append(h("section", {}, h("h3", {}, title), h("dl", {}, rows)));
+  }
+}
+
+function downloadJson() {
+  if (!state || !state.detail || !state.detail.detailedAnalysis) return;
+  const blob = new Blob([JSON.stringify(state.detail.detailedAnalysis, null, 2)], { type: "application/json" });
+  const url = URL.createObjectURL(blob);
+  const a = h("a", { href: url, download: `interview-report-${state.jobId}.json` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+// ---------------------------------------------------------------- view lifecycle
+
+export function setupReport() {
+  const v = video();
+  v.addEventListener("timeupdate", () => onTime(v.currentTime));
+  v.addEventListener("seeked", () => onTime(v.currentTime));
+  v.addEventListener("loadedmetadata", () => {
+    if (!state) return;
+    if (state.pendingSeek !== null) {
+      v.currentTime = state.pendingSeek;
+      state.pendingSeek = null;
+    }
+    // A report without a duration gets its timeline once the video tells its length.
+    if (!(state.timelineDuration > 0) && state.detail && state.detail.detailedAnalysis && v.duration > 0) {
+      drawTimeline(state.detail.detailedAnalysis, v.duration);
+    }
+  });
+  v.addEventListener("error", () => {
+    if (state && v.getAttribute("src")) {
+      $("#video-status").textContent = "This browser cannot play this video; the report below is complete all the same.";
+    }
+  });
+  const seekFrom = (event) => {
+    const target = event.target.closest("[data-seconds]");
+    if (target) seek(Number(target.dataset.seconds));
+  };
+  $("#feedback").addEventListener("click", seekFrom);
+  $("#transcript").addEventListener("click", seekFrom);
+  $("#download-json").addEventListener("click", downloadJson);
+}
+
+export function enterReport(jobId) {
+  leaveReport();
+  state = {
+    jobId,
+    abort: new AbortController(),
+    detail: null,
+    objectUrl: null,
+    pendingSeek: null,
+    timeline: null,
+    chart: null,
+    timelineDuration: 0,
+    words: [],
+    wordEls: [],
+    currentWord: -1,
+  };
+  $("#report-title").textContent = "Report";
+  $("#report-meta").textContent = "";
+  $("#report-body").hidden = true;
+  $("#video-status").textContent = "";
+  showStatus(null);
+  $("#report-status").textContent = "Loading…";
+  document.title = "Report · Interview Job System";
+  load();
+}
+
+export function leaveReport() {
+  if (!state) return;
+  state.abort.abort();
+  if (state.chart) state.chart.destroy();
+  const v = video();
+  v.pause();
+  v.removeAttribute("src");
+  v.load();
+  if (state.objectUrl) URL.revokeObjectURL(state.objectUrl);
+  state = null;
+}
