@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "interview_jobs.ai.cli",
     "interview_jobs.system",
     "interview_jobs.analysis.cli",
+    "interview_jobs.client.cli",
 )
 
 for _module in COMMAND_MODULES:

@@ -1,0 +1,415 @@
+"""Client commands: ``signup``, ``login``, ``logout``, ``submit``, ``jobs``, ``report``.
+
+They talk to a running API (``--api``, default ``INTERVIEW_JOBS_API_URL`` or
+http://127.0.0.1:8000). Exit codes: 0 success; 1 the job FAILED or was CANCELLED; 2 bad usage
+(a missing file, not a video); 3 the API refused (the message says why) or cannot be reached, or
+you are not logged in; 4 ``report`` of a job that is not finished yet; 130 interrupted.
+Progress goes to stderr, results to stdout (``--json`` prints JSON only on stdout).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from interview_jobs.client.http import ApiClient, ApiError
+
+EXIT_JOB_FAILED = 1
+EXIT_USAGE = 2
+EXIT_API = 3
+EXIT_NOT_READY = 4
+EXIT_INTERRUPTED = 130
+
+ApiOption = Annotated[
+    str | None,
+    typer.Option(
+        "--api",
+        help="API base URL (default: INTERVIEW_JOBS_API_URL or http://127.0.0.1:8000)",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON on stdout")]
+
+
+def _api_url(api: str | None) -> str:
+    if api:
+        return api.rstrip("/")
+    from interview_jobs.config import Settings
+
+    return Settings().api_url
+
+
+def _stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _stdout() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _die(message: str, code: int) -> NoReturn:
+    from rich.markup import escape
+
+    _stderr().print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _api_failed(error: ApiError, url: str) -> NoReturn:
+    message = error.message
+    if error.status == 401:
+        message += f"\nLog in again: interview-jobs login --api {url}"
+    _die(message, EXIT_API)
+
+
+def _client(api: str | None) -> tuple[ApiClient, str]:
+    """An ApiClient with the stored token for this API, or exit telling how to log in."""
+    from interview_jobs.client import credentials
+    from interview_jobs.client.http import ApiClient
+
+    url = _api_url(api)
+    login = credentials.load(url)
+    if login is None:
+        _die(f"not logged in to {url}: run `interview-jobs login --api {url}`", EXIT_API)
+    if login.expired:
+        _die(f"your login to {url} has expired: run `interview-jobs login --api {url}`", EXIT_API)
+    return ApiClient(url, login.token), url
+
+
+def _file_names(client: ApiClient) -> dict[int, str]:
+    from interview_jobs.client.http import ApiError
+
+    try:
+        return {int(f["id"]): str(f["originalFileName"]) for f in client.files()}
+    except (ApiError, KeyError, ValueError, TypeError):
+        return {}
+
+
+def _print_json(value: Any) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _read_password(from_stdin: bool, *, confirm: bool = False) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            _die("no password on standard input", EXIT_USAGE)
+        return password
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=confirm))
+
+
+def _log_in(url: str, username: str, password: str, *, register_first: bool = False) -> None:
+    import time
+
+    from interview_jobs.client import credentials
+    from interview_jobs.client.http import ApiClient, ApiError
+
+    with ApiClient(url) as client:
+        try:
+            if register_first:
+                client.register(username, password)
+            token = client.login(username, password)
+        except ApiError as exc:
+            _api_failed(exc, url)
+    lifetime = int(token.get("expiresIn") or 3600)
+    path = credentials.save(
+        credentials.Login(
+            api_url=url,
+            username=username,
+            token=str(token["accessToken"]),
+            expires_at=time.time() + lifetime - 30,
+        )
+    )
+    _stderr().print(
+        f"Logged in to {url} as {username} (valid for {lifetime // 60} minutes; "
+        f"token kept in {path})."
+    )
+
+
+def register(app: typer.Typer) -> None:
+    panel = "Client (talks to a running API)"
+
+    @app.command("signup", rich_help_panel=panel)
+    def signup(
+        username: Annotated[
+            str | None, typer.Option(help="3-64 characters: letters, digits, . _ -")
+        ] = None,
+        password_stdin: Annotated[
+            bool, typer.Option("--password-stdin", help="read the password from standard input")
+        ] = False,
+        api: ApiOption = None,
+    ) -> None:
+        """Create an account on the API, then log in."""
+        url = _api_url(api)
+        name = username or str(typer.prompt("Username"))
+        _log_in(url, name, _read_password(password_stdin, confirm=True), register_first=True)
+
+    @app.command("login", rich_help_panel=panel)
+    def login(
+        username: Annotated[str | None, typer.Option(help="asked for when not given")] = None,
+        password_stdin: Annotated[
+            bool, typer.Option("--password-stdin", help="read the password from standard input")
+        ] = False,
+        api: ApiOption = None,
+    ) -> None:
+        """Log in and keep the token (mode 0600) in your config directory."""
+        url = _api_url(api)
+        name = username or str(typer.prompt("Username"))
+        _log_in(url, name, _read_password(password_stdin))
+
+    @app.command("logout", rich_help_panel=panel)
+    def logout(api: ApiOption = None) -> None:
+        """Forget the stored token of this API."""
+        from interview_jobs.client import credentials
+
+        url = _api_url(api)
+        forgotten = credentials.forget(url)
+        _stderr().print(f"Logged out of {url}." if forgotten else f"Not logged in to {url}.")
+
+    @app.command("submit", rich_help_panel=panel)
+    def submit(
+        video: Annotated[str, typer.Argument(help="a video file to upload, or an http(s) URL")],
+        analysis_type: Annotated[
+            str,
+            typer.Option("--type", help="comprehensive, speech or visual"),
+        ] = "comprehensive",
+        wait: Annotated[
+            bool, typer.Option("--wait", help="follow the job to its end, then print the report")
+        ] = False,
+        as_json: JsonOption = False,
+        api: ApiOption = None,
+    ) -> None:
+        """Upload a video (or give a URL) and create an analysis job."""
+        from interview_jobs.client.http import ApiError
+        from interview_jobs.contracts.common import AnalysisType
+
+        try:
+            kind = AnalysisType(analysis_type.lower())
+        except ValueError:
+            _die(f"--type must be one of {', '.join(t.value for t in AnalysisType)}", EXIT_USAGE)
+        is_url = video.lower().startswith(("http://", "https://"))
+        path = Path(video)
+        content_type = _check_video(path) if not is_url else ""
+        client, url = _client(api)
+        with client:
+            try:
+                file_id = None
+                if not is_url:
+                    file_id = int(_upload(client, path, content_type)["id"])
+                created = client.analyze(
+                    analysis_type=kind.value,
+                    file_id=file_id,
+                    video_url=video if is_url else None,
+                )
+            except ApiError as exc:
+                _api_failed(exc, url)
+            job_id = str(created["jobId"])
+            err = _stderr()
+            err.print(f"Job {job_id} created ({created.get('status')}).")
+            if not wait:
+                if as_json:
+                    _print_json(created)
+                else:
+                    sys.stdout.write(job_id + "\n")
+                return
+            try:
+                final = _follow(client, job_id)
+                detail = client.detail(job_id)
+            except ApiError as exc:
+                _api_failed(exc, url)
+            except KeyboardInterrupt:
+                err.print(
+                    "Stopped following; the job goes on. "
+                    f"See it with: interview-jobs report {job_id}"
+                )
+                raise typer.Exit(EXIT_INTERRUPTED) from None
+            _finish(client, detail, final, as_json)
+
+    @app.command("jobs", rich_help_panel=panel)
+    def jobs(
+        status: Annotated[
+            str | None,
+            typer.Option(help="only jobs with this status (PENDING, PROCESSING, COMPLETED, …)"),
+        ] = None,
+        limit: Annotated[int, typer.Option(min=1, max=200, help="jobs per page")] = 50,
+        all_pages: Annotated[bool, typer.Option("--all", help="follow every page")] = False,
+        as_json: JsonOption = False,
+        api: ApiOption = None,
+    ) -> None:
+        """List your jobs, newest first."""
+        from interview_jobs.client.http import ApiError
+        from interview_jobs.client.render import jobs_table
+        from interview_jobs.contracts.common import JobStatus
+
+        wanted = None
+        if status:
+            try:
+                wanted = JobStatus(status.upper()).value
+            except ValueError:
+                _die(f"--status must be one of {', '.join(s.value for s in JobStatus)}", EXIT_USAGE)
+        client, url = _client(api)
+        with client:
+            try:
+                found, nxt = client.jobs(status=wanted, limit=limit)
+                while all_pages and nxt:
+                    page, nxt = client.jobs(page_url=nxt)
+                    found += page
+            except ApiError as exc:
+                _api_failed(exc, url)
+            if as_json:
+                _print_json(found)
+                return
+            if not found:
+                _stderr().print("No jobs." if not wanted else f"No {wanted} jobs.")
+                return
+            _stdout().print(jobs_table(found, _file_names(client)))
+            if nxt:
+                _stderr().print(f"More jobs: --limit {min(200, limit * 2)} or --all.")
+
+    @app.command("report", rich_help_panel=panel)
+    def report(
+        job_id: Annotated[str, typer.Argument(help="the job's id")],
+        as_json: JsonOption = False,
+        api: ApiOption = None,
+    ) -> None:
+        """Show a job's report (--json: the job with its detailedAnalysis)."""
+        from interview_jobs.client.http import ApiError
+
+        client, url = _client(api)
+        with client:
+            try:
+                detail = client.detail(job_id)
+            except ApiError as exc:
+                _api_failed(exc, url)
+            _finish(client, detail, detail, as_json)
+
+
+def _check_video(path: Path) -> str:
+    """The file's content type if it is a video the API accepts; else exit with the reason."""
+    from interview_jobs.contracts.media import (
+        ACCEPTED_DESCRIPTION,
+        content_type_for,
+        sniff_container,
+    )
+
+    if not path.is_file():
+        _die(f"{path}: no such file (give a video file or an http(s) URL)", EXIT_USAGE)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64)
+    except OSError as exc:
+        _die(f"{path}: cannot be read ({exc.strerror})", EXIT_USAGE)
+    if not head:
+        _die(f"{path} is empty", EXIT_USAGE)
+    container = sniff_container(head)
+    if container is None:
+        _die(f"{path} is not {ACCEPTED_DESCRIPTION}", EXIT_USAGE)
+    return content_type_for(container, head)
+
+
+def _upload(client: ApiClient, path: Path, content_type: str) -> dict[str, Any]:
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]upload[/bold] {task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=_stderr(),
+        transient=False,
+    ) as progress:
+        task = progress.add_task(path.name, total=path.stat().st_size)
+
+        def on_progress(sent: int, total: int) -> None:
+            progress.update(task, completed=sent, total=total)
+
+        result = client.upload(path, content_type, on_progress)
+        progress.update(task, completed=path.stat().st_size)
+    return result
+
+
+def _follow(client: ApiClient, job_id: str) -> dict[str, Any]:
+    """Follow the job's events with a progress bar; returns its last (terminal) state."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    labels = {
+        "PENDING": "waiting in the queue",
+        "PROCESSING": "analysing",
+        "COMPLETED": "completed",
+        "FAILED": "failed",
+        "CANCELLED": "cancelled",
+    }
+    last: dict[str, Any] = {}
+    with Progress(
+        TextColumn("[bold]job[/bold] {task.description:<22}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=_stderr(),
+    ) as progress:
+        task = progress.add_task("connecting", total=100)
+        for state in client.events(job_id):
+            last = state
+            status = str(state.get("status"))
+            done = state.get("progress")
+            if status == "COMPLETED":
+                done = 100
+            progress.update(
+                task,
+                description=labels.get(status, status),
+                completed=done if isinstance(done, int) else 0,
+            )
+    return last
+
+
+def _finish(
+    client: ApiClient, detail: dict[str, Any], state: dict[str, Any], as_json: bool
+) -> None:
+    """Print the report (or why there is none) and exit with the job's exit code."""
+    from interview_jobs.client.render import print_report
+
+    status = str(state.get("status") or detail.get("status"))
+    if as_json:
+        _print_json(detail)
+    if status == "COMPLETED":
+        if not as_json:
+            print_report(_stdout(), detail, _file_names(client))
+        return
+    err = _stderr()
+    job_id = detail.get("jobId")
+    if status == "FAILED":
+        message = state.get("errorMessage") or detail.get("errorMessage") or "no reason given"
+        from rich.markup import escape
+
+        err.print(f"[red]Job {job_id} FAILED:[/red] {escape(str(message))}", soft_wrap=True)
+        raise typer.Exit(EXIT_JOB_FAILED)
+    if status == "CANCELLED":
+        err.print(f"Job {job_id} was CANCELLED.")
+        raise typer.Exit(EXIT_JOB_FAILED)
+    progress = detail.get("progress")
+    err.print(
+        f"Job {job_id} is {status}"
+        + (f" ({progress}%)" if isinstance(progress, int) else "")
+        + "; no report yet."
+    )
+    raise typer.Exit(EXIT_NOT_READY)

@@ -1,0 +1,131 @@
+"""The CLI client as a user runs it (``interview-jobs …`` subprocesses) against the whole system:
+sign-up and log-in (token file 0600), submit --wait --json, jobs, report, and the exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.system import RunningSystem, interview_clip
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "cli-password-1"
+UNREACHABLE_VIDEO = "http://127.0.0.1:9/interview.mp4"
+
+
+class Cli:
+    def __init__(self, system: RunningSystem, config_home: Path) -> None:
+        self.system = system
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("INTERVIEW_JOBS_")}
+        self.env["XDG_CONFIG_HOME"] = str(config_home)
+        self.env["INTERVIEW_JOBS_API_URL"] = system.url
+        self.env["COLUMNS"] = "120"
+        self.config_home = config_home
+
+    def __call__(
+        self, *args: str, stdin: str | None = None, timeout: float = 180
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "interview_jobs.cli", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=timeout,
+            check=False,
+        )
+
+
+@pytest.fixture(scope="module")
+def cli(live_system: RunningSystem, tmp_path_factory: pytest.TempPathFactory) -> Cli:
+    runner = Cli(live_system, tmp_path_factory.mktemp("config"))
+    username = f"cli-{uuid.uuid4().hex[:8]}"
+    done = runner("signup", "--username", username, "--password-stdin", stdin=PASSWORD + "\n")
+    assert done.returncode == 0, done.stderr
+    assert f"as {username}" in done.stderr
+    return runner
+
+
+def test_login_keeps_the_token_in_a_private_file(cli: Cli) -> None:
+    path = cli.config_home / "interview-jobs" / "credentials.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    stored = json.loads(path.read_text())["servers"]
+    assert list(stored) == [cli.system.url]
+
+    wrong = cli("login", "--username", "nobody-here", "--password-stdin", stdin="wrong-pass\n")
+    assert wrong.returncode == 3
+    assert "Invalid username or password." in wrong.stderr
+    # A failed login leaves the stored one alone.
+    assert json.loads(path.read_text())["servers"] == stored
+
+
+def test_submit_wait_json_then_jobs_and_report(cli: Cli) -> None:
+    clip = interview_clip()
+    done = cli("submit", str(clip), "--type", "speech", "--wait", "--json")
+    assert done.returncode == 0, done.stderr
+    detail: dict[str, Any] = json.loads(done.stdout)  # stdout is JSON only
+    assert detail["status"] == "COMPLETED"
+    assert detail["analysisType"] == "speech"
+    report = detail["detailedAnalysis"]
+    assert 0 <= report["score"] <= 100
+    assert report["transcript"]["words"]
+    assert "visual" not in report["metrics"]
+    job_id = detail["jobId"]
+    assert "upload" in done.stderr and "completed" in done.stderr
+
+    listed = cli("jobs")
+    assert listed.returncode == 0, listed.stderr
+    assert job_id in listed.stdout and "COMPLETED" in listed.stdout and clip.name in listed.stdout
+
+    only = cli("jobs", "--status", "completed", "--json")
+    assert only.returncode == 0
+    assert [j["jobId"] for j in json.loads(only.stdout)] == [job_id]
+
+    shown = cli("report", job_id)
+    assert shown.returncode == 0, shown.stderr
+    assert f"Score {round(report['score'])} / 100" in shown.stdout
+    assert "Feedback" in shown.stdout and "Transcript" in shown.stdout
+
+    as_json = cli("report", job_id, "--json")
+    assert as_json.returncode == 0
+    assert json.loads(as_json.stdout)["detailedAnalysis"] == report
+
+
+def test_exit_codes(cli: Cli, tmp_path: Path) -> None:
+    failed = cli("submit", UNREACHABLE_VIDEO, "--wait")
+    assert failed.returncode == 1, failed.stderr
+    assert "FAILED" in failed.stderr and "private" in failed.stderr
+
+    queued = cli("submit", UNREACHABLE_VIDEO, "--json")
+    assert queued.returncode == 0
+    assert json.loads(queued.stdout)["status"] == "PENDING"
+
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("These are my interview notes, not a video.\n")
+    refused = cli("submit", str(notes))
+    assert refused.returncode == 2
+    assert "is not an MP4, MOV, WebM or MKV video" in refused.stderr
+    assert cli("submit", str(tmp_path / "missing.mp4")).returncode == 2
+    assert cli("submit", str(interview_clip()), "--type", "audio").returncode == 2
+
+    missing = cli("report", "no-such-job")
+    assert missing.returncode == 3
+    assert "No job no-such-job." in missing.stderr
+
+    elsewhere = cli("jobs", "--api", "http://127.0.0.1:9")
+    assert elsewhere.returncode == 3
+    assert "not logged in to http://127.0.0.1:9" in elsewhere.stderr
+
+    assert cli("logout").returncode == 0
+    logged_out = cli("jobs")
+    assert logged_out.returncode == 3
+    assert "interview-jobs login" in logged_out.stderr
