@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the test suite and benchmarks use. Installed when we are root with apt-get;
-# otherwise we say what is missing (tests that need them skip locally and fail in CI).
+# Debian packages the test suite and benchmarks use (node: the web page's JS unit tests).
+# Installed when we are root with apt-get; otherwise we say what is missing (tests that need
+# them skip locally and fail in CI).
 set -uo pipefail
-declare -A need=( [espeak-ng]=espeak-ng [chromium]=chromium [wrk]=wrk )
+declare -A need=( [espeak-ng]=espeak-ng [chromium]=chromium [wrk]=wrk [node]=nodejs )
 missing=()
 for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
