@@ -61,7 +61,11 @@ class MetricsMiddleware:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    db = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+    db = Database(
+        settings.resolved_database_url,
+        pool_size=settings.db_pool_size,
+        sqlite_driver=settings.db_sqlite_driver,
+    )
     ctx = AppContext.build(settings, db)
 
     @contextlib.asynccontextmanager

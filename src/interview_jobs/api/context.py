@@ -9,6 +9,7 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from argon2 import PasswordHasher
 
@@ -30,6 +31,8 @@ class AppContext:
     # Set by the lifespan when the dispatcher runs: forward right after a commit instead of at
     # the next poll.
     wake_dispatcher: Callable[[], None] = field(default=lambda: None)
+    # access token -> (user, expiry): see deps.decode_token
+    token_cache: dict[str, tuple[Any, float]] = field(default_factory=dict)
     jwt_key: bytes = field(init=False)
     url_signing_key: bytes = field(init=False)
     callback_api_key: bytes = field(init=False)

@@ -22,9 +22,15 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.sql.dml import Insert
 
+from interview_jobs.api import sqlite_inloop
+
+SQLITE_BUSY_SECONDS = 5.0
+
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int | None = None) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int | None = None, sqlite_driver: str = "inloop"
+    ) -> None:
         self.url = make_url(url)
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
@@ -33,10 +39,14 @@ class Database:
                 max_overflow=0,
                 pool_timeout=30,
                 # The session always ends its transaction itself; a second rollback on check-in
-                # would be one more round trip to the driver's thread for nothing.
+                # would be one more call into the driver for nothing.
                 pool_reset_on_return=None,
-                connect_args={"timeout": 30},
             )
+            database = self.url.database or ":memory:"
+            if sqlite_driver == "inloop":
+                kwargs["async_creator"] = sqlite_inloop.creator(database, SQLITE_BUSY_SECONDS)
+            else:
+                kwargs["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
         else:
             kwargs.update(pool_size=pool_size or 10, max_overflow=10, pool_timeout=10)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
@@ -72,7 +82,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # last transactions.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
     cursor.close()
 
 

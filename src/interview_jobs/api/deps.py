@@ -9,6 +9,7 @@ on every request.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -23,7 +24,7 @@ from interview_jobs.api.errors import Unauthorized
 JWT_ALGORITHM = "HS256"
 
 
-def get_ctx(request: Request) -> AppContext:
+async def get_ctx(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -81,26 +82,50 @@ def bearer_token(request: Request) -> str | None:
 
 
 def decode_token(ctx: AppContext, token: str) -> AuthUser:
+    cached = ctx.token_cache.get(token)
+    if cached is not None and cached[1] > time.time():
+        hit: AuthUser = cached[0]
+        return hit
+    user, expires = _verify_token(ctx, token)
+    if len(ctx.token_cache) >= TOKEN_CACHE_SIZE:
+        ctx.token_cache.clear()  # crude but bounded; a client re-uses its token for an hour
+    ctx.token_cache[token] = (user, expires)
+    return user
+
+
+# Verified tokens, kept until they expire: a client polling a job sends the same token many times,
+# and checking the signature again each time costs as much as the database read.
+TOKEN_CACHE_SIZE = 10_000
+
+
+def _verify_token(ctx: AppContext, token: str) -> tuple[AuthUser, float]:
     try:
         claims = jwt.decode(
             token, ctx.jwt_key, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub"]}
         )
-        return AuthUser(id=int(claims["sub"]), username=str(claims.get("name", "")))
+        user = AuthUser(id=int(claims["sub"]), username=str(claims.get("name", "")))
+        return user, float(claims["exp"])
     except jwt.ExpiredSignatureError:
         raise Unauthorized("The access token has expired; log in again.") from None
     except (jwt.InvalidTokenError, ValueError, TypeError):
         raise Unauthorized("The access token is not valid.") from None
 
 
-def optional_user(request: Request) -> AuthUser | None:
+def _user_from(request: Request) -> AuthUser | None:
     token = bearer_token(request)
     if token is None:
         return None
     return decode_token(request.app.state.ctx, token)
 
 
-def current_user(request: Request) -> AuthUser:
-    user = optional_user(request)
+# Dependencies are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in a worker
+# thread, one thread hop per request for what is microseconds of work.
+async def optional_user(request: Request) -> AuthUser | None:
+    return _user_from(request)
+
+
+async def current_user(request: Request) -> AuthUser:
+    user = _user_from(request)
     if user is None:
         raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
     return user

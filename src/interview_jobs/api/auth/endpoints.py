@@ -18,11 +18,9 @@ async def register(body: Credentials, session: SessionDep, ctx: ContextDep) -> U
 
 
 @router.post("/login", response_model=TokenOut)
-async def login(
-    body: LoginRequest, request: Request, session: SessionDep, ctx: ContextDep
-) -> TokenOut:
+async def login(body: LoginRequest, request: Request, ctx: ContextDep) -> TokenOut:
     client = request.client.host if request.client else "unknown"
-    token, lifetime = await service.login(ctx, session, body.username, body.password, client)
+    token, lifetime = await service.login(ctx, body.username, body.password, client)
     return TokenOut(access_token=token, expires_in=lifetime)
 
 

@@ -20,20 +20,24 @@ _DUMMY_HASH_CACHE: dict[int, str] = {}
 
 
 async def register(ctx: AppContext, session: AsyncSession, username: str, password: str) -> User:
+    # Hash before touching the database: the session would otherwise hold its connection (on
+    # SQLite the only one) for the ~50 ms that argon2 takes.
+    password_hash = await anyio.to_thread.run_sync(ctx.password_hasher.hash, password)
     if await repository.get_by_username(session, username) is not None:
         raise Conflict(f"The username '{username}' is taken.")
-    password_hash = await anyio.to_thread.run_sync(ctx.password_hasher.hash, password)
     return await repository.add(session, username, password_hash)
 
 
-async def login(
-    ctx: AppContext, session: AsyncSession, username: str, password: str, client: str
-) -> tuple[str, int]:
-    """Check the credentials; returns (access token, lifetime in seconds)."""
+async def login(ctx: AppContext, username: str, password: str, client: str) -> tuple[str, int]:
+    """Check the credentials; returns (access token, lifetime in seconds).
+
+    Reads on a short connection of its own (login writes nothing), released before argon2 runs.
+    """
     wait = ctx.login_limiter.retry_after(username, client)
     if wait is not None:
         raise RateLimited(f"Too many failed logins; try again in {wait} seconds.", retry_after=wait)
-    user = await repository.get_by_username(session, username)
+    async with ctx.db.sessionmaker() as session:
+        user = await repository.get_by_username(session, username)
     stored = user.password_hash if user is not None else _dummy_hash(ctx)
     if not await anyio.to_thread.run_sync(_verify, ctx, stored, password) or user is None:
         ctx.login_limiter.failed(username, client)

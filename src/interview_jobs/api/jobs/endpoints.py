@@ -21,7 +21,6 @@ from interview_jobs.api.jobs.schemas import (
     JobDetailOut,
     JobOut,
 )
-from interview_jobs.api.models import InterviewJob
 from interview_jobs.contracts.callback import CALLBACK_PATH, CallbackRequest, CallbackResponse
 from interview_jobs.contracts.common import JobStatus
 from interview_jobs.contracts.forward import API_KEY_HEADER
@@ -33,7 +32,7 @@ callback_router = APIRouter(tags=["callback"])
 MAX_PAGE = 200
 
 
-def _job_out(job: InterviewJob) -> JobOut:
+def _job_out(job: service.JobRow) -> JobOut:
     status = JobStatus(job.status)
     return JobOut(
         id=job.id,
@@ -65,34 +64,36 @@ async def analyze(
 ) -> JSONResponse:
     """Create a job (PENDING) and answer at once; the dispatcher forwards it after commit."""
     created = await service.create(ctx, session, user, body, idempotency_key)
-    job = created.job
-    status = JobStatus(job.status)
     message = (
         "Job created; it will be analysed in the background."
         if not created.replayed
-        else f"Job already created for this Idempotency-Key; it is {status}."
+        else f"Job already created for this Idempotency-Key; it is {created.status}."
     )
     payload = InterviewJobResponse(
-        job_id=job.job_id,
-        status=status,
+        job_id=created.job_id,
+        status=created.status,
         message=message,
-        analysis_type=job.analysis_type,
-        created_at=job.created_at,
-        estimated_completion_time=job.estimated_completion_at,
+        analysis_type=created.analysis_type,
+        created_at=created.created_at,
+        estimated_completion_time=created.estimated_completion_at,
     )
     return JSONResponse(
-        payload.wire(), status_code=202, headers={"Location": f"/api/interview/job/{job.job_id}"}
+        payload.wire(),
+        status_code=202,
+        headers={"Location": f"/api/interview/job/{created.job_id}"},
     )
 
 
+# The read-only endpoints take no SessionDep: they read on a connection of their own, without a
+# transaction to open and commit (the hot path of clients polling a job).
 @router.get("/job/{job_id}", response_model=JobOut)
-async def get_job(job_id: str, user: CurrentUser, session: SessionDep) -> JobOut:
-    return _job_out(await service.get_owned(session, user, job_id))
+async def get_job(job_id: str, user: CurrentUser, ctx: ContextDep) -> JobOut:
+    return _job_out(await service.read(ctx, user, job_id))
 
 
 @router.get("/job/{job_id}/detail", response_model=JobDetailOut)
-async def get_job_detail(job_id: str, user: CurrentUser, session: SessionDep) -> JobDetailOut:
-    job = await service.get_owned(session, user, job_id)
+async def get_job_detail(job_id: str, user: CurrentUser, ctx: ContextDep) -> JobDetailOut:
+    job = await service.read(ctx, user, job_id)
     return JobDetailOut(
         **_job_out(job).model_dump(),
         detailed_analysis=service.analysis_of(job),
@@ -104,13 +105,13 @@ async def get_job_detail(job_id: str, user: CurrentUser, session: SessionDep) ->
 async def list_jobs(
     request: Request,
     user: CurrentUser,
-    session: SessionDep,
+    ctx: ContextDep,
     status: JobStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     before: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
 ) -> JSONResponse:
     """The caller's jobs, newest first; the next page is in the ``Link`` header."""
-    jobs, more = await service.list_jobs(session, user, status=status, before=before, limit=limit)
+    jobs, more = await service.list_jobs(ctx, user, status=status, before=before, limit=limit)
     headers = {}
     if more and jobs:
         query = {"limit": limit, "before": jobs[-1].job_id}

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, bindparam, delete, func, insert, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from interview_jobs.api.db import insert_ignore
 from interview_jobs.api.jobs.transitions import ACTIVE_STATUSES
@@ -30,8 +30,14 @@ outbox = table(OutboxEntry)
 
 
 # ---- jobs ----
+# Statements built once, executed with parameters: a statement built per call pays SQLAlchemy's
+# cache-key computation for every value.
+_INSERT_JOB = insert(jobs).returning(jobs.c.id)
+_INSERT_OUTBOX = insert(outbox)
+
+
 async def insert_job(session: AsyncSession, values: dict[str, Any]) -> int:
-    result = await session.execute(insert(jobs).values(**values).returning(jobs.c.id))
+    result = await session.execute(_INSERT_JOB, values)
     return int(result.scalar_one())
 
 
@@ -51,22 +57,35 @@ async def get_owned(session: AsyncSession, job_id: str, user_id: int) -> Intervi
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+# Read-only requests (status, detail, list) run these Core statements on a plain connection,
+# outside any ORM session: the ORM's identity map and unit of work cost more than the indexed
+# read itself. Built once; only parameters change.
+_OWNED = select(jobs).where(
+    jobs.c.job_id == bindparam("job_id"), jobs.c.user_id == bindparam("user_id")
+)
+
+
+async def read_owned(conn: AsyncConnection, job_id: str, user_id: int) -> Row[Any] | None:
+    result = await conn.execute(_OWNED, {"job_id": job_id, "user_id": user_id})
+    return result.one_or_none()
+
+
 async def list_page(
-    session: AsyncSession,
+    conn: AsyncConnection,
     user_id: int,
     *,
     status: JobStatus | None,
     before: tuple[datetime, int] | None,
     limit: int,
-) -> Sequence[InterviewJob]:
+) -> Sequence[Row[Any]]:
     """One page of the user's jobs, newest first (keyset on (created_at, id))."""
-    stmt = select(InterviewJob).where(InterviewJob.user_id == user_id)
+    stmt = select(jobs).where(jobs.c.user_id == user_id)
     if status is not None:
-        stmt = stmt.where(InterviewJob.status == status.value)
+        stmt = stmt.where(jobs.c.status == status.value)
     if before is not None:
-        stmt = stmt.where(tuple_(InterviewJob.created_at, InterviewJob.id) < tuple_(*before))
-    stmt = stmt.order_by(InterviewJob.created_at.desc(), InterviewJob.id.desc()).limit(limit)
-    return (await session.execute(stmt)).scalars().all()
+        stmt = stmt.where(tuple_(jobs.c.created_at, jobs.c.id) < tuple_(*before))
+    stmt = stmt.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
+    return (await conn.execute(stmt)).all()
 
 
 async def active_job_using_file(session: AsyncSession, file_id: int) -> InterviewJob | None:
@@ -103,9 +122,14 @@ async def add_outbox(
     session: AsyncSession, job_pk: int, attempt: int, available_at: datetime
 ) -> None:
     await session.execute(
-        insert(outbox).values(
-            job_pk=job_pk, attempt=attempt, available_at=available_at, created_at=available_at
-        )
+        _INSERT_OUTBOX,
+        {
+            "job_pk": job_pk,
+            "attempt": attempt,
+            "available_at": available_at,
+            "created_at": available_at,
+            "tries": 0,
+        },
     )
 
 

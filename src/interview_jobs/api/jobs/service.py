@@ -6,10 +6,10 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import Row, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_jobs.api.context import AppContext
@@ -26,6 +26,10 @@ from interview_jobs.contracts.common import JobStatus
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
+# A job as read: the ORM object inside a transaction, or a Core row (same attribute names) on
+# the read-only paths.
+JobRow = InterviewJob | Row[Any]
+
 
 def job_not_found(job_id: str) -> NotFound:
     return NotFound(f"No job {job_id}.")
@@ -33,8 +37,23 @@ def job_not_found(job_id: str) -> NotFound:
 
 @dataclass(frozen=True)
 class Created:
-    job: InterviewJob
+    job_id: str
+    status: JobStatus
+    analysis_type: str
+    created_at: datetime
+    estimated_completion_at: datetime | None
     replayed: bool  # an earlier request with the same Idempotency-Key made it
+
+    @classmethod
+    def of(cls, job: JobRow, *, replayed: bool) -> Created:
+        return cls(
+            job.job_id,
+            JobStatus(job.status),
+            job.analysis_type,
+            job.created_at,
+            job.estimated_completion_at,
+            replayed,
+        )
 
 
 async def create(
@@ -53,7 +72,7 @@ async def create(
     if idempotency_key is not None:
         earlier = await _claim_key(ctx, session, user, body, idempotency_key, job_id)
         if earlier is not None:
-            return Created(earlier, replayed=True)
+            return Created.of(earlier, replayed=True)
 
     duration: float | None = None
     video_url = body.video_url
@@ -84,7 +103,14 @@ async def create(
     ctx.queue_stats.active += 1
     on_commit(session, ctx.wake_dispatcher)
     ctx.metrics.jobs_created.inc()
-    return Created(InterviewJob(id=job_pk, **values), replayed=False)
+    return Created(
+        job_id,
+        JobStatus.PENDING,
+        body.analysis_type.value,
+        now,
+        values["estimated_completion_at"],
+        replayed=False,
+    )
 
 
 async def _claim_key(
@@ -126,24 +152,34 @@ async def get_owned(session: AsyncSession, user: AuthUser, job_id: str) -> Inter
     return job
 
 
+async def read(ctx: AppContext, user: AuthUser, job_id: str) -> JobRow:
+    """The caller's job as a row, read outside any transaction (status and detail)."""
+    async with ctx.db.engine.connect() as conn:
+        row = await repository.read_owned(conn, job_id, user.id)
+    if row is None:
+        raise job_not_found(job_id)
+    return row
+
+
 async def list_jobs(
-    session: AsyncSession,
+    ctx: AppContext,
     user: AuthUser,
     *,
     status: JobStatus | None,
     before: str | None,
     limit: int,
-) -> tuple[Sequence[InterviewJob], bool]:
+) -> tuple[Sequence[JobRow], bool]:
     """A page of the user's jobs, newest first, and whether there is a next page."""
-    cursor = None
-    if before is not None:
-        anchor = await repository.get_owned(session, before, user.id)
-        if anchor is None:
-            raise job_not_found(before)
-        cursor = (anchor.created_at, anchor.id)
-    rows = await repository.list_page(
-        session, user.id, status=status, before=cursor, limit=limit + 1
-    )
+    async with ctx.db.engine.connect() as conn:
+        cursor = None
+        if before is not None:
+            anchor = await repository.read_owned(conn, before, user.id)
+            if anchor is None:
+                raise job_not_found(before)
+            cursor = (anchor.created_at, anchor.id)
+        rows = await repository.list_page(
+            conn, user.id, status=status, before=cursor, limit=limit + 1
+        )
     return rows[:limit], len(rows) > limit
 
 
@@ -174,7 +210,7 @@ async def delete(session: AsyncSession, user: AuthUser, job_id: str) -> None:
     await repository.delete_job(session, job.id)
 
 
-def analysis_of(job: InterviewJob) -> dict[str, Any] | None:
+def analysis_of(job: JobRow) -> dict[str, Any] | None:
     if job.detailed_analysis is None:
         return None
     value = json.loads(job.detailed_analysis)
@@ -314,8 +350,8 @@ async def current_state(ctx: AppContext, job_pk: int) -> dict[str, Any] | None:
         tbl.c.error_message,
         tbl.c.updated_at,
     ).where(tbl.c.id == job_pk)
-    async with ctx.db.sessionmaker() as session:
-        row = (await session.execute(stmt)).one_or_none()
+    async with ctx.db.engine.connect() as conn:
+        row = (await conn.execute(stmt)).one_or_none()
     if row is None:
         return None
     return {
