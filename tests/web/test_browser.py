@@ -267,6 +267,12 @@ def test_a_second_user_sees_none_of_the_first_users_jobs(
     expect(page.locator("#report-error")).to_contain_text("does not exist")
     expect(page.locator("#report-body")).to_be_hidden()
 
+    # A token the API no longer takes sends the user back to the login form, saying why.
+    page.evaluate("sessionStorage.setItem('interviewJobs.token', 'not-a-token')")
+    page.goto("/#/")
+    expect(page.locator("#view-auth")).to_be_visible()
+    expect(page.locator("#flash")).to_have_text("The access token is not valid.")
+
 
 def test_a_text_file_and_other_mistakes_get_clear_messages(
     tab: Tab, live_system: RunningSystem, tmp_path: Path
