@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from interview_jobs.api.deps import ContextDep, CurrentUser, SessionDep
 from interview_jobs.api.errors import BadRequest, Unauthorized, ValidationFailed
@@ -20,21 +20,24 @@ from interview_jobs.api.jobs.schemas import (
     InterviewJobResponse,
     JobDetailOut,
     JobOut,
+    ListQuery,
 )
 from interview_jobs.contracts.callback import CALLBACK_PATH, CallbackRequest, CallbackResponse
-from interview_jobs.contracts.common import JobStatus
+from interview_jobs.contracts.common import AnalysisType, JobStatus
 from interview_jobs.contracts.forward import API_KEY_HEADER
 from interview_jobs.contracts.webhooks import SignatureError, verify
 
 router = APIRouter(prefix="/api/interview", tags=["jobs"])
 callback_router = APIRouter(tags=["callback"])
 
-MAX_PAGE = 200
+_JOB_LIST = TypeAdapter(list[JobOut])
 
 
 def _job_out(job: service.JobRow) -> JobOut:
+    # model_construct: the values come from our own rows (typed by the columns), so pydantic's
+    # validation would only cost time on the hottest path.
     status = JobStatus(job.status)
-    return JobOut(
+    return JobOut.model_construct(
         id=job.id,
         job_id=job.job_id,
         user_id=job.user_id,
@@ -42,7 +45,7 @@ def _job_out(job: service.JobRow) -> JobOut:
         message=job.error_message
         if status is JobStatus.FAILED and job.error_message
         else STATUS_MESSAGES[status],
-        analysis_type=job.analysis_type,
+        analysis_type=AnalysisType(job.analysis_type),
         video_url=job.video_url,
         file_id=job.file_id,
         created_at=job.created_at,
@@ -106,19 +109,20 @@ async def list_jobs(
     request: Request,
     user: CurrentUser,
     ctx: ContextDep,
-    status: JobStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    before: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-) -> JSONResponse:
+    query: Annotated[ListQuery, Query()],
+) -> Response:
     """The caller's jobs, newest first; the next page is in the ``Link`` header."""
-    jobs, more = await service.list_jobs(ctx, user, status=status, before=before, limit=limit)
+    jobs, more = await service.list_jobs(
+        ctx, user, status=query.status, before=query.before, limit=query.limit
+    )
     headers = {}
     if more and jobs:
-        query = {"limit": limit, "before": jobs[-1].job_id}
-        if status is not None:
-            query["status"] = status.value
-        headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
-    return JSONResponse([_job_out(j).wire() for j in jobs], headers=headers)
+        nxt: dict[str, str | int] = {"limit": query.limit, "before": jobs[-1].job_id}
+        if query.status is not None:
+            nxt["status"] = query.status.value
+        headers["Link"] = f'<{request.url.path}?{urlencode(nxt)}>; rel="next"'
+    body = _JOB_LIST.dump_json([_job_out(j) for j in jobs], by_alias=True)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.post("/job/{job_id}/cancel", response_model=JobOut)

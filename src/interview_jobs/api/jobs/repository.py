@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, insert, select, tuple_
+from sqlalchemy import Row, Select, bindparam, delete, func, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from interview_jobs.api.db import insert_ignore
@@ -20,6 +20,7 @@ from interview_jobs.api.models import (
     IdempotencyKey,
     InterviewJob,
     OutboxEntry,
+    UTCDateTime,
     table,
 )
 from interview_jobs.contracts.common import JobStatus
@@ -70,6 +71,21 @@ async def read_owned(conn: AsyncConnection, job_id: str, user_id: int) -> Row[An
     return result.one_or_none()
 
 
+def _page_statement(with_status: bool, with_cursor: bool) -> Select[Any]:
+    stmt = select(jobs).where(jobs.c.user_id == bindparam("user_id"))
+    if with_status:
+        stmt = stmt.where(jobs.c.status == bindparam("status"))
+    if with_cursor:
+        cursor = tuple_(bindparam("before_created", type_=UTCDateTime()), bindparam("before_id"))
+        stmt = stmt.where(tuple_(jobs.c.created_at, jobs.c.id) < cursor)
+    return stmt.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(bindparam("limit"))
+
+
+_PAGES: dict[tuple[bool, bool], Select[Any]] = {
+    (s, c): _page_statement(s, c) for s in (False, True) for c in (False, True)
+}
+
+
 async def list_page(
     conn: AsyncConnection,
     user_id: int,
@@ -79,13 +95,14 @@ async def list_page(
     limit: int,
 ) -> Sequence[Row[Any]]:
     """One page of the user's jobs, newest first (keyset on (created_at, id))."""
-    stmt = select(jobs).where(jobs.c.user_id == user_id)
+    params: dict[str, Any] = {"user_id": user_id, "limit": limit}
     if status is not None:
-        stmt = stmt.where(jobs.c.status == status.value)
+        params["status"] = status.value
     if before is not None:
-        stmt = stmt.where(tuple_(jobs.c.created_at, jobs.c.id) < tuple_(*before))
-    stmt = stmt.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
-    return (await conn.execute(stmt)).all()
+        params["before_created"], params["before_id"] = before
+    stmt = _PAGES[(status is not None, before is not None)]
+    rows: Sequence[Row[Any]] = (await conn.execute(stmt, params)).all()
+    return rows
 
 
 async def active_job_using_file(session: AsyncSession, file_id: int) -> InterviewJob | None:

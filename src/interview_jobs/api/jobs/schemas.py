@@ -8,9 +8,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from interview_jobs.contracts.common import AnalysisType, CamelModel, JobStatus
+
+MAX_PAGE = 200
 
 
 class AnalyzeRequest(CamelModel):
@@ -47,6 +49,15 @@ class AnalyzeRequest(CamelModel):
         """Hash of the request's meaning, for Idempotency-Key comparisons."""
         canonical = json.dumps(self.wire(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class ListQuery(BaseModel):
+    """Query of ``GET /api/interview/jobs`` (one model: FastAPI's per-parameter handling costs
+    more than the database read on this path)."""
+
+    status: JobStatus | None = None
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
+    before: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class InterviewJobResponse(CamelModel):

@@ -1,0 +1,413 @@
+"""API throughput benchmark (issue 2): job creation and job status against a hello-world baseline,
+and status/list latency with 1,000 vs 1,000,000 jobs in the table.
+
+    .venv/bin/python bench/api_throughput.py [--duration 10] [--rows 1000000] [--skip-postgres]
+
+Every server runs in its own process under the same uvicorn settings (1 worker, uvloop,
+httptools, no access log); ``wrk`` loads it from another process over loopback with 32
+connections. The API's dispatcher is on and forwards every created job to a stub AI backend (a
+Starlette app answering 202, also a separate process), so the figures include the outbox work.
+The 1M rows are bulk-inserted with plain SQL, not through the API. Figures are printed; nothing
+is asserted. On a shared 2-core machine the ratio to the hello-world measured in the same run is
+the figure that matters: the load average is printed first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+CONNECTIONS = 32
+PASSWORD = "bench-password-123"
+UVICORN_FLAGS = [
+    "--host", "127.0.0.1", "--loop", "uvloop", "--http", "httptools",
+    "--no-access-log", "--log-level", "warning", "--workers", "1",
+]  # fmt: skip
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+# ---- the two helper apps (imported by uvicorn from this file) ----
+async def _hello(_: Request) -> PlainTextResponse:
+    return PlainTextResponse("Hello, world!")
+
+
+hello_app = Starlette(routes=[Route("/", _hello)])
+
+
+async def _stub_forward(request: Request) -> JSONResponse:
+    body = await request.json()
+    return JSONResponse({"jobId": body["jobId"], "status": "QUEUED"}, status_code=202)
+
+
+stub_ai_app = Starlette(
+    routes=[Route("/api/v1/interview/analyze", _stub_forward, methods=["POST"])]
+)
+
+
+# ---- processes ----
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def server(app: str, port: int, env: dict[str, str], *extra: str) -> Iterator[str]:
+    cmd = [PYTHON, "-m", "uvicorn", app, "--port", str(port), *UVICORN_FLAGS, *extra]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{app} exited with {proc.returncode}")
+            try:
+                httpx.get(url + "/", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{app} did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+# ---- wrk ----
+@dataclass
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    def row(self, label: str, baseline: float | None = None) -> str:
+        ratio = f"{self.rps / baseline:6.3f}x" if baseline else "       "
+        errors = f"  non-2xx/errors: {self.errors}" if self.errors else ""
+        return (
+            f"  {label:<34} {self.rps:9.0f} req/s  {ratio}  p50 {self.p50_ms:7.2f} ms  "
+            f"p99 {self.p99_ms:7.2f} ms{errors}"
+        )
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    assert match, text
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def wrk(url: str, seconds: int, script: Path | None = None, header: str | None = None) -> Load:
+    cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if script is not None:
+        cmd += ["-s", str(script)]
+    if header is not None:
+        cmd += ["-H", header]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    distribution = out.split("Latency Distribution", 1)[1]
+    p50 = _ms(re.search(r"50%\s+(\S+)", distribution).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", distribution).group(1))  # type: ignore[union-attr]
+    errors = 0
+    for pattern in (r"Non-2xx or 3xx responses: (\d+)", r"Socket errors: .*?(\d+) timeout"):
+        found = re.search(pattern, out)
+        errors += int(found.group(1)) if found else 0
+    return Load(rps, p50, p99, errors)
+
+
+def measure(url: str, seconds: int, **kwargs: object) -> Load:
+    wrk(url, 2, **kwargs)  # type: ignore[arg-type]  # warm-up
+    return wrk(url, seconds, **kwargs)  # type: ignore[arg-type]
+
+
+def post_script(directory: Path, token: str) -> Path:
+    path = directory / "create.lua"
+    path.write_text(
+        'wrk.method = "POST"\n'
+        'wrk.body = \'{"videoUrl": "https://videos.example.com/bench.mp4", '
+        '"analysisType": "comprehensive"}\'\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+    )
+    return path
+
+
+# ---- the API under test ----
+def api_env(data_dir: Path, database_url: str, ai_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTERVIEW_JOBS_")}
+    env.update(
+        INTERVIEW_JOBS_DATA_DIR=str(data_dir),
+        INTERVIEW_JOBS_DATABASE_URL=database_url,
+        INTERVIEW_JOBS_AI_URL=ai_url,
+    )
+    return env
+
+
+def cli(env: dict[str, str], *args: str) -> None:
+    subprocess.run([PYTHON, "-m", "interview_jobs.cli", *args], env=env, cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+
+
+def token(url: str) -> str:
+    r = httpx.post(f"{url}/api/auth/login", json={"username": "bench", "password": PASSWORD})
+    r.raise_for_status()
+    return str(r.json()["accessToken"])
+
+
+def create_one(url: str, auth: str) -> str:
+    r = httpx.post(
+        f"{url}/api/interview/analyze",
+        json={"videoUrl": "https://videos.example.com/one.mp4"},
+        headers={"Authorization": auth},
+    )
+    r.raise_for_status()
+    return str(r.json()["jobId"])
+
+
+# ---- bulk rows ----
+BULK_ANALYSIS = '{"schemaVersion":1,"score":80,"summary":"bulk row"}'
+
+
+def bulk_sqlite(path: Path, total: int, bench_jobs: int) -> None:
+    """Fill interview_jobs up to ``total`` rows: ``bench_jobs`` for user 1, the rest spread over
+    other users (1,000 jobs each)."""
+    conn = sqlite3.connect(path)
+    try:
+        have = conn.execute("SELECT count(*) FROM interview_jobs").fetchone()[0]
+        mine = conn.execute("SELECT count(*) FROM interview_jobs WHERE user_id = 1").fetchone()[0]
+        others = max(0, total - max(have, bench_jobs))
+        users = max(1, others // 1000)
+        conn.execute("BEGIN")
+        conn.execute(
+            "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?) "
+            "INSERT INTO users (username, password_hash, created_at) "
+            "SELECT 'bulk' || n || '-' || ?, 'x', '2020-01-01 00:00:00.000000' FROM seq",
+            (users, uuid.uuid4().hex[:6]),
+        )
+        first_user = conn.execute("SELECT max(id) FROM users").fetchone()[0] - users + 1
+        _sqlite_jobs(conn, bench_jobs - mine, "1", 0)
+        _sqlite_jobs(conn, others, f"{first_user} + (n % {users})", bench_jobs)
+        conn.execute("COMMIT")
+        conn.execute("ANALYZE")
+    finally:
+        conn.close()
+
+
+def _sqlite_jobs(conn: sqlite3.Connection, count: int, user_expr: str, offset: int) -> None:
+    if count <= 0:
+        return
+    conn.execute(
+        "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?) "
+        "INSERT INTO interview_jobs (job_id, user_id, video_url, status, analysis_type, "
+        "detailed_analysis, created_at, updated_at, attempt, progress, finished_at) "
+        f"SELECT lower(hex(randomblob(16))), {user_expr}, 'https://videos.example.com/b.mp4', "
+        "'COMPLETED', 'comprehensive', ?, "
+        "strftime('%Y-%m-%d %H:%M:%S', 'now', '-' || (n + ?) || ' seconds') || '.000000', "
+        "strftime('%Y-%m-%d %H:%M:%S', 'now', '-' || (n + ?) || ' seconds') || '.000000', "
+        "1, 100, strftime('%Y-%m-%d %H:%M:%S', 'now') || '.000000' FROM seq",
+        (count, BULK_ANALYSIS, offset, offset),
+    )
+
+
+async def bulk_postgres(dsn: str, total: int, bench_jobs: int) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        have = await conn.fetchval("SELECT count(*) FROM interview_jobs")
+        mine = await conn.fetchval("SELECT count(*) FROM interview_jobs WHERE user_id = 1")
+        others = max(0, total - max(have, bench_jobs))
+        users = max(1, others // 1000)
+        first_user = await conn.fetchval(
+            "WITH u AS (INSERT INTO users (username, password_hash, created_at) "
+            "SELECT 'bulk' || g || '-' || $2, 'x', now() FROM generate_series(1, $1) g "
+            "RETURNING id) SELECT min(id) FROM u",
+            users,
+            uuid.uuid4().hex[:6],
+        )
+        for count, user_expr, offset in (
+            (bench_jobs - mine, "1", 0),
+            (others, f"{first_user} + (g % {users})", bench_jobs),
+        ):
+            if count <= 0:
+                continue
+            await conn.execute(
+                "INSERT INTO interview_jobs (job_id, user_id, video_url, status, analysis_type, "
+                "detailed_analysis, created_at, updated_at, attempt, progress, finished_at) "
+                f"SELECT md5(random()::text || g), {user_expr}, 'https://videos.example.com/b.mp4',"
+                " 'COMPLETED', 'comprehensive', $2, now() - make_interval(secs => g + $3), "
+                "now() - make_interval(secs => g + $3), 1, 100, now() "
+                "FROM generate_series(1, $1) g",
+                count,
+                BULK_ANALYSIS,
+                offset,
+            )
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+
+
+# ---- one database ----
+def run_database(name: str, database_url: str, args: argparse.Namespace, hello_url: str,
+                 ai_url: str, workdir: Path) -> None:  # fmt: skip
+    print(f"\n== {name}")
+    data_dir = workdir / f"data-{name.lower()}"
+    env = api_env(data_dir, database_url, ai_url)
+    cli(env, "db", "upgrade")
+    cli(env, "user", "create", "bench", "--password", PASSWORD)
+    port = free_port()
+    app = "interview_jobs.api.app:create_app"
+    with server(app, port, env, "--factory") as url:
+        bearer = f"Bearer {token(url)}"
+        # The machine is shared: each figure is compared with a hello-world run right before it.
+        hello = measure(hello_url + "/", args.duration)
+        create = measure(f"{url}/api/interview/analyze", args.duration,
+                         script=post_script(workdir, bearer.split()[1]))  # fmt: skip
+        print(hello.row("hello-world (adjacent baseline)", hello.rps))
+        print(create.row("job creation (POST analyze)", hello.rps))
+        job_id = create_one(url, bearer)
+        hello = measure(hello_url + "/", args.duration)
+        status = measure(f"{url}/api/interview/job/{job_id}", args.duration,
+                         header=f"Authorization: {bearer}")  # fmt: skip
+        print(hello.row("hello-world (adjacent baseline)", hello.rps))
+        print(status.row("job status (GET job/{id})", hello.rps))
+
+    # Status and list latency: 1,000 jobs in the table, then args.rows.
+    results: dict[int, tuple[Load, Load]] = {}
+    for total in (1000, args.rows):
+        started = time.monotonic()
+        if database_url.startswith("sqlite"):
+            _truncate_sqlite(data_dir / "interview_jobs.db") if total == 1000 else None
+            bulk_sqlite(data_dir / "interview_jobs.db", total, 1000)
+        else:
+            dsn = database_url.replace("postgresql+asyncpg", "postgresql")
+            if total == 1000:
+                asyncio.run(_truncate_postgres(dsn))
+            asyncio.run(bulk_postgres(dsn, total, 1000))
+        filled = time.monotonic() - started
+        with server(app, free_port(), env, "--factory") as url:
+            bearer = f"Bearer {token(url)}"
+            job_id = _middle_job(url, bearer)
+            header = f"Authorization: {bearer}"
+            s = measure(f"{url}/api/interview/job/{job_id}", args.short, header=header)
+            lst = measure(f"{url}/api/interview/jobs?limit=50", args.short, header=header)
+        results[total] = (s, lst)
+        print(f"  -- {total:,} jobs in the table (filled in {filled:.0f} s)")
+        print(s.row("status GET"))
+        print(lst.row("list GET (limit 50)"))
+    (s1, l1), (s2, l2) = results[1000], results[args.rows]
+    print(f"  p99 ratio {args.rows:,} / 1,000 rows: status {s2.p99_ms / s1.p99_ms:.2f}x, "
+          f"list {l2.p99_ms / l1.p99_ms:.2f}x")  # fmt: skip
+
+
+def _truncate_sqlite(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DELETE FROM outbox")
+        conn.execute("DELETE FROM idempotency_keys")
+        conn.execute("DELETE FROM interview_jobs")
+    conn.execute("VACUUM")
+    conn.close()
+
+
+async def _truncate_postgres(dsn: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    await conn.execute("TRUNCATE outbox, idempotency_keys, interview_jobs")
+    await conn.close()
+
+
+def _middle_job(url: str, bearer: str) -> str:
+    r = httpx.get(f"{url}/api/interview/jobs?limit=200", headers={"Authorization": bearer})
+    r.raise_for_status()
+    jobs = r.json()
+    return str(jobs[len(jobs) // 2]["jobId"])
+
+
+def postgres_reachable() -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", 5432)) == 0
+
+
+async def _pg(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN)
+    await conn.execute(sql)
+    await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per throughput run")
+    parser.add_argument("--short", type=int, default=5, help="seconds per latency run")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (make system-deps)")
+
+    print(f"load average before the run: {os.getloadavg()} on {os.cpu_count()} cores")
+    print(f"wrk -t1 -c{CONNECTIONS}; uvicorn {' '.join(UVICORN_FLAGS)}")
+    workdir = Path(tempfile.mkdtemp(prefix="ij-bench-"))
+    env = dict(os.environ)
+    bench_dir = ["--app-dir", str(Path(__file__).parent)]
+    try:
+        with (
+            server("api_throughput:hello_app", free_port(), env, *bench_dir) as hello,
+            server("api_throughput:stub_ai_app", free_port(), env, *bench_dir) as ai_url,
+        ):
+            baseline = measure(hello + "/", args.duration)
+            print("\n== baseline")
+            print(baseline.row("Starlette hello-world", baseline.rps))
+            sqlite_url = f"sqlite+aiosqlite:///{workdir / 'data-sqlite' / 'interview_jobs.db'}"
+            run_database("SQLite", sqlite_url, args, hello, ai_url, workdir)
+            if args.skip_postgres:
+                print("\n== PostgreSQL skipped (--skip-postgres)")
+            elif not postgres_reachable():
+                print("\n== PostgreSQL not reachable at 127.0.0.1:5432: skipped")
+            else:
+                name = f"ij_bench_{uuid.uuid4().hex[:8]}"
+                asyncio.run(_pg(f'CREATE DATABASE "{name}"'))
+                try:
+                    pg_url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+                    run_database("PostgreSQL", pg_url, args, hello, ai_url, workdir)
+                finally:
+                    asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        print(f"\nload average after the run: {os.getloadavg()}")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
