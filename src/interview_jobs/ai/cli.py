@@ -70,8 +70,10 @@ def register(app: typer.Typer) -> None:
         setup_logging("workers")
         count = processes or settings.worker_processes
         me = [sys.executable, "-m", "interview_jobs.cli", "worker", "--threads", str(threads)]
+        # The workers share the machine's cores: tell each how many siblings it has.
+        env = {"INTERVIEW_JOBS_WORKER_PROCESSES": str(count)}
         supervisor = Supervisor(
-            [Program(f"worker-{i}", [*me, "--index", str(i)]) for i in range(count)],
+            [Program(f"worker-{i}", [*me, "--index", str(i)], env) for i in range(count)],
             stop_timeout=settings.worker_shutdown_grace_seconds + 60,
         )
         supervisor.install_signal_handlers()
