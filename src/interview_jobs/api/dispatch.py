@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_jobs.api.context import AppContext
@@ -45,6 +45,7 @@ from interview_jobs.contracts.forward import API_KEY_HEADER, FORWARD_PATH, Forwa
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_EVERY_SECONDS = 300.0
+DISPATCH_LINGER_SECONDS = 0.05
 MAX_CONCURRENT_POSTS = 16
 TRANSIENT_STATUS = frozenset({408, 425, 429})
 
@@ -97,6 +98,7 @@ class Dispatcher:
         self._own_client = client is None
         self._wake = asyncio.Event()
         self._last_housekeeping = float("-inf")
+        self._last_deadlines = float("-inf")
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -125,6 +127,10 @@ class Dispatcher:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.dispatch_interval_seconds)
+            if self._wake.is_set():
+                # Woken by a commit: linger a moment so that a burst of new jobs goes out as one
+                # batch (one claim, one record transaction) instead of one round per job.
+                await asyncio.sleep(DISPATCH_LINGER_SECONDS)
             self._wake.clear()
 
     async def run_once(self, now: datetime | None = None) -> RoundReport:
@@ -133,8 +139,15 @@ class Dispatcher:
         ``now`` lets tests step the clock instead of sleeping.
         """
         report = RoundReport()
+        explicit_clock = now is not None
         now = now or utcnow()
-        await self.expire_deadlines(now, report)
+        # Deadlines are checked once per DISPATCH_INTERVAL, not on every wake-up by a commit.
+        if (
+            explicit_clock
+            or time.monotonic() - self._last_deadlines >= self.settings.dispatch_interval_seconds
+        ):
+            await self.expire_deadlines(now, report)
+            self._last_deadlines = time.monotonic()
         await self.forward_due(now, report)
         if time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_EVERY_SECONDS:
             await self.housekeeping(now)
@@ -322,12 +335,16 @@ class Dispatcher:
     async def _record(self, results: list[_Result], report: RoundReport) -> None:
         now = utcnow()
         async with self.ctx.db.sessionmaker() as session, session.begin():
+            accepted = [r.row for r in results if r.outcome == "accepted"]
+            if accepted:
+                await self._accepted(session, accepted, now)
+                report.forwarded += len(accepted)
+                self.ctx.metrics.forwards.labels("accepted").inc(len(accepted))
             for result in results:
                 row = result.row
                 if result.outcome == "accepted":
-                    await self._accepted(session, row, now)
-                    report.forwarded += 1
-                elif result.outcome == "retry":
+                    continue
+                if result.outcome == "retry":
                     delay = max(self.backoff(row.tries), result.retry_after or 0.0)
                     await session.execute(
                         update(outbox)
@@ -360,13 +377,14 @@ class Dispatcher:
                     log.warning("forward of %s rejected: %s", row.job_id, result.detail)
                 self.ctx.metrics.forwards.labels(result.outcome).inc()
 
-    async def _accepted(self, session: AsyncSession, row: _Claimed, now: datetime) -> None:
-        await session.execute(delete(outbox).where(outbox.c.id == row.outbox_id))
+    async def _accepted(self, session: AsyncSession, rows: list[_Claimed], now: datetime) -> None:
+        """Forwards accepted: drop their outbox rows, start each job's deadline (in two
+        statements for the whole batch)."""
+        await session.execute(delete(outbox).where(outbox.c.id.in_([r.outbox_id for r in rows])))
         await session.execute(
             update(jobs)
             .where(
-                jobs.c.id == row.job_pk,
-                jobs.c.attempt == row.attempt,
+                tuple_(jobs.c.id, jobs.c.attempt).in_([(r.job_pk, r.attempt) for r in rows]),
                 jobs.c.status.in_(_ACTIVE),
             )
             .values(
