@@ -199,3 +199,43 @@ async def test_signed_url_gives_access_without_a_token(
     assert "expired" in r.json()["message"]
     # No token and no signature: 401.
     assert (await client.get(f"/api/files/{meta['id']}/content")).status_code == 401
+
+
+def tiny_mp4(path: Path, seconds: int = 3, fps: int = 10) -> bytes:
+    """A real (decodable) MP4 written with PyAV: the API reads its duration from the metadata."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=fps)
+        stream.width = stream.height = 32
+        stream.pix_fmt = "yuv420p"
+        for i in range(seconds * fps):
+            pixels = np.full((32, 32, 3), i * 8 % 256, dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path.read_bytes()
+
+
+async def test_duration_is_read_from_the_container_and_feeds_the_estimate(
+    client: httpx.AsyncClient, alice: dict[str, str], tmp_path: Path
+) -> None:
+    data = tiny_mp4(tmp_path / "real.mp4", seconds=3)
+    meta = await upload(client, alice, data, name="real.mp4")
+    assert meta["durationSeconds"] == pytest.approx(3.0, abs=0.2)
+    fake = await upload(client, alice, mp4_bytes())  # sniffs as MP4 but has no metadata
+    assert fake["durationSeconds"] is None
+
+    r = await client.post("/api/interview/analyze", json={"fileId": meta["id"]}, headers=alice)
+    job = r.json()
+    r = await client.get(f"/api/interview/job/{job['jobId']}/detail", headers=alice)
+    assert r.json()["durationSeconds"] == meta["durationSeconds"]
+    # 3 s of video at 0.2 s per second, no queue ahead: well under the 120 s default.
+    from datetime import datetime
+
+    took = datetime.fromisoformat(job["estimatedCompletionTime"]) - datetime.fromisoformat(
+        job["createdAt"]
+    )
+    assert took.total_seconds() < 10

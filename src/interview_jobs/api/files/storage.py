@@ -28,6 +28,7 @@ from interview_jobs.api.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from interview_jobs.contracts import media
 
 FILE_FIELD = "file"
 SNIFF_BYTES = 4096
@@ -45,20 +46,25 @@ class StoredUpload:
     sha256: str
 
 
+_EXTENSIONS = {
+    "video/mp4": ".mp4",
+    "video/quicktime": ".mov",
+    "video/webm": ".webm",
+    "video/x-matroska": ".mkv",
+}
+
+
 def sniff_video(head: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from a file's first bytes, or None if not a supported video."""
-    if len(head) >= 12 and head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand == b"qt  ":
-            return "video/quicktime", ".mov"
-        return "video/mp4", ".mp4"
-    if len(head) >= 8 and head[4:8] in (b"moov", b"mdat", b"wide", b"free"):
-        return "video/quicktime", ".mov"  # old QuickTime files without an ftyp box
-    if head[:4] == b"\x1a\x45\xdf\xa3":  # EBML: Matroska or WebM, told apart by the DocType
-        if b"webm" in head[:64]:
-            return "video/webm", ".webm"
-        return "video/x-matroska", ".mkv"
-    return None
+    """(content type, extension) from a file's first bytes, or None if not a supported video.
+
+    The decision is :mod:`interview_jobs.contracts.media`'s, so that the API accepts exactly what
+    the AI backend will.
+    """
+    container = media.sniff_container(head)
+    if container is None:
+        return None
+    content_type = media.content_type_for(container, head)
+    return content_type, _EXTENSIONS[content_type]
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
@@ -221,7 +227,7 @@ def _require_video(head: bytes) -> tuple[str, str]:
     sniffed = sniff_video(head)
     if sniffed is None:
         raise UnsupportedMediaType(
-            "The file is not a supported video (mp4, mov, webm or mkv, recognised by its content)."
+            f"The file is not {media.ACCEPTED_DESCRIPTION} (recognised by its content)."
         )
     return sniffed
 
