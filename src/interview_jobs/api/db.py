@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.sql.dml import Insert
 
 from interview_jobs.api import sqlite_inloop
+from interview_jobs.api.fastread import FastReader
 
 SQLITE_BUSY_SECONDS = 5.0
 
@@ -53,6 +54,8 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        inloop_sqlite = self.is_sqlite and sqlite_driver == "inloop"
+        self.reader = FastReader(self.engine, self.url.database if inloop_sqlite else None)
 
     @property
     def dialect(self) -> str:
@@ -72,6 +75,7 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        self.reader.close()
         await self.engine.dispose()
 
 

@@ -6,14 +6,14 @@ than the statement itself at the request rates this service is built for.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, delete, func, insert, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import Select, bindparam, delete, func, insert, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from interview_jobs.api.db import insert_ignore
+from interview_jobs.api.db import Database, insert_ignore
+from interview_jobs.api.fastread import FastSelect
 from interview_jobs.api.jobs.transitions import ACTIVE_STATUSES
 from interview_jobs.api.models import (
     AppliedWebhook,
@@ -61,14 +61,14 @@ async def get_owned(session: AsyncSession, job_id: str, user_id: int) -> Intervi
 # Read-only requests (status, detail, list) run these Core statements on a plain connection,
 # outside any ORM session: the ORM's identity map and unit of work cost more than the indexed
 # read itself. Built once; only parameters change.
-_OWNED = select(jobs).where(
-    jobs.c.job_id == bindparam("job_id"), jobs.c.user_id == bindparam("user_id")
+_OWNED = FastSelect(
+    select(jobs).where(jobs.c.job_id == bindparam("job_id"), jobs.c.user_id == bindparam("user_id"))
 )
 
 
-async def read_owned(conn: AsyncConnection, job_id: str, user_id: int) -> Row[Any] | None:
-    result = await conn.execute(_OWNED, {"job_id": job_id, "user_id": user_id})
-    return result.one_or_none()
+async def read_owned(db: Database, job_id: str, user_id: int) -> Any | None:
+    """The user's job as a named tuple of its columns, or None."""
+    return await db.reader.one(_OWNED, {"job_id": job_id, "user_id": user_id})
 
 
 def _page_statement(with_status: bool, with_cursor: bool) -> Select[Any]:
@@ -81,28 +81,26 @@ def _page_statement(with_status: bool, with_cursor: bool) -> Select[Any]:
     return stmt.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(bindparam("limit"))
 
 
-_PAGES: dict[tuple[bool, bool], Select[Any]] = {
-    (s, c): _page_statement(s, c) for s in (False, True) for c in (False, True)
+_PAGES: dict[tuple[bool, bool], FastSelect] = {
+    (s, c): FastSelect(_page_statement(s, c)) for s in (False, True) for c in (False, True)
 }
 
 
 async def list_page(
-    conn: AsyncConnection,
+    db: Database,
     user_id: int,
     *,
     status: JobStatus | None,
     before: tuple[datetime, int] | None,
     limit: int,
-) -> Sequence[Row[Any]]:
+) -> list[Any]:
     """One page of the user's jobs, newest first (keyset on (created_at, id))."""
     params: dict[str, Any] = {"user_id": user_id, "limit": limit}
     if status is not None:
         params["status"] = status.value
     if before is not None:
         params["before_created"], params["before_id"] = before
-    stmt = _PAGES[(status is not None, before is not None)]
-    rows: Sequence[Row[Any]] = (await conn.execute(stmt, params)).all()
-    return rows
+    return await db.reader.all(_PAGES[(status is not None, before is not None)], params)
 
 
 async def active_job_using_file(session: AsyncSession, file_id: int) -> InterviewJob | None:

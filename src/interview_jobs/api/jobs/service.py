@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, case, select
+from sqlalchemy import bindparam, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_jobs.api.context import AppContext
 from interview_jobs.api.deps import AuthUser, on_commit
 from interview_jobs.api.errors import Conflict, NotFound, ValidationFailed
+from interview_jobs.api.fastread import FastSelect
 from interview_jobs.api.files import service as file_service
 from interview_jobs.api.files.signing import content_path
 from interview_jobs.api.jobs import estimate, repository
@@ -26,9 +27,9 @@ from interview_jobs.contracts.common import JobStatus
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
-# A job as read: the ORM object inside a transaction, or a Core row (same attribute names) on
-# the read-only paths.
-JobRow = InterviewJob | Row[Any]
+# A job as read: the ORM object inside a transaction, or a row (a named tuple with the same
+# attribute names) on the read-only paths.
+JobRow = InterviewJob | Any
 
 
 def job_not_found(job_id: str) -> NotFound:
@@ -154,8 +155,7 @@ async def get_owned(session: AsyncSession, user: AuthUser, job_id: str) -> Inter
 
 async def read(ctx: AppContext, user: AuthUser, job_id: str) -> JobRow:
     """The caller's job as a row, read outside any transaction (status and detail)."""
-    async with ctx.db.engine.connect() as conn:
-        row = await repository.read_owned(conn, job_id, user.id)
+    row = await repository.read_owned(ctx.db, job_id, user.id)
     if row is None:
         raise job_not_found(job_id)
     return row
@@ -170,16 +170,15 @@ async def list_jobs(
     limit: int,
 ) -> tuple[Sequence[JobRow], bool]:
     """A page of the user's jobs, newest first, and whether there is a next page."""
-    async with ctx.db.engine.connect() as conn:
-        cursor = None
-        if before is not None:
-            anchor = await repository.read_owned(conn, before, user.id)
-            if anchor is None:
-                raise job_not_found(before)
-            cursor = (anchor.created_at, anchor.id)
-        rows = await repository.list_page(
-            conn, user.id, status=status, before=cursor, limit=limit + 1
-        )
+    cursor = None
+    if before is not None:
+        anchor = await repository.read_owned(ctx.db, before, user.id)
+        if anchor is None:
+            raise job_not_found(before)
+        cursor = (anchor.created_at, anchor.id)
+    rows = await repository.list_page(
+        ctx.db, user.id, status=status, before=cursor, limit=limit + 1
+    )
     return rows[:limit], len(rows) > limit
 
 
@@ -341,17 +340,7 @@ async def _apply(
 
 async def current_state(ctx: AppContext, job_pk: int) -> dict[str, Any] | None:
     """The job's live state in a short session of its own (for the SSE stream)."""
-    tbl = table(InterviewJob)
-    stmt = select(
-        tbl.c.job_id,
-        tbl.c.status,
-        tbl.c.progress,
-        tbl.c.attempt,
-        tbl.c.error_message,
-        tbl.c.updated_at,
-    ).where(tbl.c.id == job_pk)
-    async with ctx.db.engine.connect() as conn:
-        row = (await conn.execute(stmt)).one_or_none()
+    row = await ctx.db.reader.one(_STATE, {"job_pk": job_pk})
     if row is None:
         return None
     return {
@@ -362,3 +351,16 @@ async def current_state(ctx: AppContext, job_pk: int) -> dict[str, Any] | None:
         "errorMessage": row.error_message,
         "updatedAt": row.updated_at.isoformat(),
     }
+
+
+_JOBS = table(InterviewJob)
+_STATE = FastSelect(
+    select(
+        _JOBS.c.job_id,
+        _JOBS.c.status,
+        _JOBS.c.progress,
+        _JOBS.c.attempt,
+        _JOBS.c.error_message,
+        _JOBS.c.updated_at,
+    ).where(_JOBS.c.id == bindparam("job_pk"))
+)
