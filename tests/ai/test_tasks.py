@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from starlette.routing import Route
 from interview_jobs.ai.callback import CallbackClient
 from interview_jobs.ai.ledger import Ledger
 from interview_jobs.ai.runner import AnalysisProcess
-from interview_jobs.ai.tasks import RetryLater, WorkerContext, process_forward
+from interview_jobs.ai.tasks import HandBack, RetryLater, WorkerContext, process_forward
 from interview_jobs.config import Settings, get_settings
 from interview_jobs.contracts.analysis import AnalysisResult
 from interview_jobs.contracts.webhooks import verify
@@ -281,3 +282,77 @@ def test_a_task_that_keeps_killing_its_worker_ends_failed(
     assert [c["status"] for c in calls] == ["FAILED"]
     assert "interrupted 3 times" in calls[0]["errorMessage"]
     assert ctx.ledger.unfinished() == []
+
+
+def test_shutdown_hands_the_task_back(
+    ctx: WorkerContext, api: tuple[FakeApi, ServerThread]
+) -> None:
+    fake, server = api
+    payload = _forward(server, "long")
+
+    def stop_soon(data: dict[str, Any]) -> None:
+        if data["jobId"] == payload["jobId"] and (data.get("progress") or 0) > 5:
+            ctx.stop_deadline = 0.0  # the grace period is over
+            ctx.stopping.set()
+
+    fake.on_callback.append(stop_soon)
+    try:
+        with pytest.raises(HandBack):
+            process_forward(payload, ctx)
+    finally:
+        fake.on_callback.remove(stop_soon)
+        ctx.stopping.clear()
+        ctx.stop_deadline = float("inf")
+    assert "COMPLETED" not in [c["status"] for c in fake.of(payload["jobId"])]
+    assert [p.job_id for p in ctx.ledger.unfinished()] == [payload["jobId"]]
+    assert ctx.ledger.begin(payload["jobId"], 1, payload) == 0, "a hand-back is no interruption"
+    assert _work_dirs(ctx) == []
+
+
+@pytest.mark.broker
+def test_runtime_requeues_a_handed_back_task(
+    module_settings: Settings, api: tuple[FakeApi, ServerThread], tmp_path: Path
+) -> None:
+    """Through Dramatiq on RabbitMQ: SIGTERM-style shutdown mid-task puts the task back on the
+    durable queue (with its retry count), and no result is reported."""
+    from dramatiq import Worker
+
+    from interview_jobs.ai.queue import TaskRuntime, make_broker, queue_depth
+    from tests.conftest import broker_url
+
+    fake, server = api
+    queue = f"handback_{uuid.uuid4().hex[:8]}"
+    settings = module_settings.model_copy(
+        update={
+            "api_url": server.url,
+            "data_dir": tmp_path,
+            "broker_url": broker_url("rabbitmq"),
+            "queue_name": queue,
+        }
+    )
+    broker = make_broker(settings)
+    runtime = TaskRuntime(settings, broker)
+    payload = _forward(server, "long")
+
+    def stop_soon(data: dict[str, Any]) -> None:
+        if data["jobId"] == payload["jobId"] and (data.get("progress") or 0) > 5:
+            runtime.begin_shutdown(grace_seconds=0)
+
+    fake.on_callback.append(stop_soon)
+    worker = Worker(broker, queues={queue}, worker_threads=1)
+    try:
+        runtime.enqueue(payload)
+        worker.start()
+        deadline = time.monotonic() + 120
+        while not runtime.stopping.is_set():
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        worker.stop()  # waits for the task in hand, which hands itself back
+        runtime.close()
+        assert queue_depth(broker, queue) == 1, "the task is back on the queue"
+    finally:
+        fake.on_callback.remove(stop_soon)
+        for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
+            broker.channel.queue_delete(name)
+        broker.close()
+    assert "COMPLETED" not in [c["status"] for c in fake.of(payload["jobId"])]
