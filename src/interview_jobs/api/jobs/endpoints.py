@@ -96,7 +96,7 @@ async def get_job(job_id: str, user: CurrentUser, ctx: ContextDep) -> JobOut:
 
 @router.get("/job/{job_id}/detail", response_model=JobDetailOut)
 async def get_job_detail(job_id: str, user: CurrentUser, ctx: ContextDep) -> JobDetailOut:
-    job = await service.read(ctx, user, job_id)
+    job = await service.read(ctx, user, job_id, detail=True)
     return JobDetailOut(
         **_job_out(job).model_dump(),
         detailed_analysis=service.analysis_of(job),

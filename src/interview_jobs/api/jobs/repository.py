@@ -61,18 +61,34 @@ async def get_owned(session: AsyncSession, job_id: str, user_id: int) -> Intervi
 # Read-only requests (status, detail, list) run these Core statements on a plain connection,
 # outside any ORM session: the ORM's identity map and unit of work cost more than the indexed
 # read itself. Built once; only parameters change.
-_OWNED = FastSelect(
-    select(jobs).where(jobs.c.job_id == bindparam("job_id"), jobs.c.user_id == bindparam("user_id"))
-)
+# What the status and list responses show: not the analysis (kilobytes of JSON per row) nor the
+# dispatcher's bookkeeping.
+_SUMMARY = [
+    jobs.c[name]
+    for name in (
+        "id", "job_id", "user_id", "status", "analysis_type", "video_url", "file_id",
+        "created_at", "updated_at", "error_message", "progress", "attempt",
+        "estimated_completion_at",
+    )
+]  # fmt: skip
+_DETAIL = [*_SUMMARY, jobs.c.detailed_analysis, jobs.c.duration_seconds]
+_OWNED = {
+    detail: FastSelect(
+        select(*(_DETAIL if detail else _SUMMARY)).where(
+            jobs.c.job_id == bindparam("job_id"), jobs.c.user_id == bindparam("user_id")
+        )
+    )
+    for detail in (False, True)
+}
 
 
-async def read_owned(db: Database, job_id: str, user_id: int) -> Any | None:
-    """The user's job as a named tuple of its columns, or None."""
-    return await db.reader.one(_OWNED, {"job_id": job_id, "user_id": user_id})
+async def read_owned(db: Database, job_id: str, user_id: int, *, detail: bool = False) -> Any:
+    """The user's job as a named tuple (summary columns, or with the analysis), or None."""
+    return await db.reader.one(_OWNED[detail], {"job_id": job_id, "user_id": user_id})
 
 
 def _page_statement(with_status: bool, with_cursor: bool) -> Select[Any]:
-    stmt = select(jobs).where(jobs.c.user_id == bindparam("user_id"))
+    stmt = select(*_SUMMARY).where(jobs.c.user_id == bindparam("user_id"))
     if with_status:
         stmt = stmt.where(jobs.c.status == bindparam("status"))
     if with_cursor:

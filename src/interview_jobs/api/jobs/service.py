@@ -153,9 +153,9 @@ async def get_owned(session: AsyncSession, user: AuthUser, job_id: str) -> Inter
     return job
 
 
-async def read(ctx: AppContext, user: AuthUser, job_id: str) -> JobRow:
+async def read(ctx: AppContext, user: AuthUser, job_id: str, *, detail: bool = False) -> JobRow:
     """The caller's job as a row, read outside any transaction (status and detail)."""
-    row = await repository.read_owned(ctx.db, job_id, user.id)
+    row = await repository.read_owned(ctx.db, job_id, user.id, detail=detail)
     if row is None:
         raise job_not_found(job_id)
     return row
