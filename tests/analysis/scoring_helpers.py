@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-HESITATION_TOKENS = {"um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "hmm", "hm", "mm", "mhm"}
+HESITATION_TOKENS = {
+    "um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "hmm", "hm", "mm", "mhm", "hesitation",
+}  # fmt: skip
 NUMBER_WORDS = {"1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "6": "six"}
 
 

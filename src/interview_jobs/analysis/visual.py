@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import median
 from typing import Any
 
@@ -19,9 +19,12 @@ from numpy.typing import NDArray
 
 from interview_jobs.analysis.media import SampledFrame
 
-MAX_YAW_DEGREES = 25.0
+# Eye contact: where the eyes point (head yaw plus the eyes' turn within the head) is within
+# MAX_GAZE_DEGREES of the camera, and the head is not tilted far up or down. The eyes' turn is
+# read from the iris position between the eye corners (0.5 = centred; ±0.2 ≈ ±20° of rotation).
+MAX_GAZE_DEGREES = 20.0
 MAX_PITCH_DEGREES = 25.0
-GAZE_RANGE = (0.3, 0.7)  # iris position between the eye corners, 0.5 = centred
+EYE_DEGREES_PER_UNIT = 100.0
 # Framing (face height of frame height; centre offset) and lighting (luma 0..255) verdicts.
 FACE_SMALL, FACE_LARGE, OFF_CENTRE = 0.12, 0.6, 0.2
 DARK_LUMA, BRIGHT_LUMA, BACKLIGHT_DELTA = 70.0, 215.0, 40.0
@@ -74,12 +77,13 @@ def head_pose(points: NDArray[Any]) -> tuple[float, float, float]:
     return yaw, pitch, gaze
 
 
+def gaze_yaw(yaw: float, gaze: float) -> float:
+    """Horizontal direction of the eyes relative to the camera, in degrees."""
+    return yaw + (gaze - 0.5) * EYE_DEGREES_PER_UNIT
+
+
 def is_eye_contact(yaw: float, pitch: float, gaze: float) -> bool:
-    return (
-        abs(yaw) <= MAX_YAW_DEGREES
-        and abs(pitch) <= MAX_PITCH_DEGREES
-        and GAZE_RANGE[0] <= gaze <= GAZE_RANGE[1]
-    )
+    return abs(gaze_yaw(yaw, gaze)) <= MAX_GAZE_DEGREES and abs(pitch) <= MAX_PITCH_DEGREES
 
 
 def _round(value: float | None, digits: int) -> float | None:
@@ -293,5 +297,25 @@ class FaceAnalyzer:
         self._seconds += time.perf_counter() - started
 
     def finish(self) -> VisualFindings:
+        self._findings.observations = smooth_eye_contact(self._findings.observations)
         self._findings.timings = {"face": self._seconds}
         return self._findings
+
+
+def smooth_eye_contact(observations: list[FaceObservation]) -> list[FaceObservation]:
+    """Decide eye contact on the median direction of each sample and its two neighbours: single
+    landmark glitches do not count, and neither does a glance shorter than one sample step."""
+    out = list(observations)
+    for i, o in enumerate(observations):
+        if not o.faces or o.yaw is None or o.gaze is None or o.pitch is None:
+            continue
+        window = [
+            n
+            for n in observations[max(0, i - 1) : i + 2]
+            if n.faces and n.yaw is not None and n.gaze is not None and n.pitch is not None
+        ]
+        direction = median(gaze_yaw(n.yaw or 0.0, n.gaze or 0.5) for n in window)
+        pitch = median(n.pitch or 0.0 for n in window)
+        contact = abs(direction) <= MAX_GAZE_DEGREES and abs(pitch) <= MAX_PITCH_DEGREES
+        out[i] = replace(o, eye_contact=contact)
+    return out

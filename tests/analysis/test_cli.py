@@ -1,0 +1,67 @@
+"""`interview-jobs analyze`: JSON on stdout, progress on stderr, clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from interview_jobs.contracts.analysis import AnalysisResult
+from tests.media.generate import GroundTruth
+
+CLI = [sys.executable, "-m", "interview_jobs.cli"]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "INTERVIEW_JOBS_ASR_MODEL": "tiny.en"}
+
+
+def test_json_output_is_exactly_the_analysis(clip_webm: GroundTruth) -> None:
+    run = subprocess.run(
+        [*CLI, "analyze", clip_webm.path, "--json"],
+        capture_output=True, text=True, env=_env(), timeout=180, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    AnalysisResult.model_validate(result)
+    assert result["analyzer"]["asrModel"] == "tiny.en"
+    assert "100% done" in run.stderr  # progress goes to stderr
+
+
+def test_readable_report_and_options(clip_webm: GroundTruth) -> None:
+    run = subprocess.run(
+        [*CLI, "analyze", clip_webm.path, "--type", "speech", "--model", "tiny.en", "-q"],
+        capture_output=True, text=True, env=_env(), timeout=180, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "Interview analysis (speech)" in run.stdout and "filler words" in run.stdout
+    assert "Picture" not in run.stdout
+
+
+def test_bad_input_exit_code_and_message(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("not a video")
+    run = subprocess.run(
+        [*CLI, "analyze", str(notes), "--json"],
+        capture_output=True, text=True, env=_env(), timeout=60, check=False,
+    )  # fmt: skip
+    assert run.returncode == 1 and run.stdout == ""
+    assert "not_a_video" in run.stderr and "not a video" in run.stderr
+
+
+def test_model_problem_has_its_own_exit_code(clip_webm: GroundTruth, tmp_path: Path) -> None:
+    run = subprocess.run(
+        [*CLI, "analyze", clip_webm.path, "--model", str(tmp_path / "nope")],
+        capture_output=True, text=True, env=_env(), timeout=60, check=False,
+    )  # fmt: skip
+    assert run.returncode == 3 and "model_missing" in run.stderr
+
+
+def test_help_is_fast() -> None:
+    started = time.perf_counter()
+    run = subprocess.run([*CLI, "analyze", "--help"], capture_output=True, text=True, check=False)
+    assert run.returncode == 0 and "--json" in run.stdout
+    assert time.perf_counter() - started < 5
