@@ -305,6 +305,16 @@ def run_database(name: str, database_url: str, args: argparse.Namespace, hello_u
         print(hello.row("hello-world (adjacent baseline)", hello.rps))
         print(status.row("job status (GET job/{id})", hello.rps))
 
+    # The dispatcher's share of the creation cost: the same run with it switched off.
+    quiet_env = {**env, "INTERVIEW_JOBS_DISPATCHER_ENABLED": "false"}
+    with server(app, free_port(), quiet_env, "--factory") as url:
+        bearer = f"Bearer {token(url)}"
+        hello = measure(hello_url + "/", args.duration)
+        create = measure(f"{url}/api/interview/analyze", args.duration,
+                         script=post_script(workdir, bearer.split()[1]))  # fmt: skip
+        print(hello.row("hello-world (adjacent baseline)", hello.rps))
+        print(create.row("job creation, dispatcher off", hello.rps))
+
     # Status and list latency: 1,000 jobs in the table, then args.rows.
     results: dict[int, tuple[Load, Load]] = {}
     for total in (1000, args.rows):

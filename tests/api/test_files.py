@@ -74,6 +74,13 @@ async def test_range_requests(client: httpx.AsyncClient, alice: dict[str, str]) 
     assert r.status_code == 416
     assert r.headers["content-range"] == f"bytes */{len(data)}"
     assert r.json()["error"] == "RangeNotSatisfiable"
+    r = await client.get(url, headers={**alice, "Range": "bytes=0-1,10-11"})
+    assert r.status_code == 206
+    assert r.headers["content-type"].startswith("multipart/byteranges")
+    for malformed in ("bytes=abc", "bytes=-", "bytes=9-3", "items=0-1"):
+        r = await client.get(url, headers={**alice, "Range": malformed})
+        assert r.status_code == 400, malformed
+        assert r.json()["error"] == "BadRequest"
 
 
 async def test_not_a_video_is_415_and_nothing_is_kept(

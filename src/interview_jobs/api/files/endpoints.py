@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from interview_jobs.api.deps import ContextDep, CurrentUser, OptionalUser, SessionDep
-from interview_jobs.api.errors import NotFound, RangeNotSatisfiable, Unauthorized
+from interview_jobs.api.errors import BadRequest, NotFound, RangeNotSatisfiable, Unauthorized
 from interview_jobs.api.files import service, signing
 from interview_jobs.api.files.schemas import FileOut
 from interview_jobs.api.models import FileUpload
@@ -45,7 +45,7 @@ async def get_file(file_id: int, user: CurrentUser, session: SessionDep) -> File
     return _out(await service.get_owned(session, user, file_id))
 
 
-_SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE_ITEM = re.compile(r"^(\d*)-(\d*)$")
 
 
 @router.get("/{file_id}/content", response_class=Response)
@@ -82,14 +82,27 @@ async def get_file_content(
 
 
 def _check_range(header: str | None, size: int) -> None:
-    # Starlette serves ranges itself; we only turn an unsatisfiable one into our error shape.
+    """Starlette serves ranges itself; its errors are plain text, so malformed and unsatisfiable
+    ranges are answered here, in the API's error shape."""
     if not header:
         return
-    match = _SINGLE_RANGE.match(header.strip())
-    if match is None:
-        return
-    start, end = match.groups()
-    if (start and int(start) >= size) or (not start and end and int(end) == 0):
+    unit, _, spec = header.strip().partition("=")
+    items = [item.strip() for item in spec.split(",")] if unit.strip() == "bytes" else []
+    satisfiable = False
+    for item in items:
+        match = _RANGE_ITEM.match(item)
+        if match is None:
+            items = []
+            break
+        start, end = match.groups()
+        if (not start and not end) or (start and end and int(end) < int(start)):
+            items = []
+            break
+        if (start and int(start) < size) or (not start and end and int(end) > 0):
+            satisfiable = True
+    if not items:
+        raise BadRequest(f"The Range header {header!r} is malformed (expected bytes=start-end).")
+    if not satisfiable:
         raise RangeNotSatisfiable(
             f"The range {header!r} is outside the file's {size} bytes.",
             headers={"Content-Range": f"bytes */{size}"},
