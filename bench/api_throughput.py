@@ -315,32 +315,83 @@ def run_database(name: str, database_url: str, args: argparse.Namespace, hello_u
         print(hello.row("hello-world (adjacent baseline)", hello.rps))
         print(create.row("job creation, dispatcher off", hello.rps))
 
-    # Status and list latency: 1,000 jobs in the table, then args.rows.
-    results: dict[int, tuple[Load, Load]] = {}
-    for total in (1000, args.rows):
-        started = time.monotonic()
-        if database_url.startswith("sqlite"):
-            _truncate_sqlite(data_dir / "interview_jobs.db") if total == 1000 else None
-            bulk_sqlite(data_dir / "interview_jobs.db", total, 1000)
-        else:
-            dsn = database_url.replace("postgresql+asyncpg", "postgresql")
-            if total == 1000:
-                asyncio.run(_truncate_postgres(dsn))
-            asyncio.run(bulk_postgres(dsn, total, 1000))
-        filled = time.monotonic() - started
-        with server(app, free_port(), env, "--factory") as url:
+    # Status and list latency with 1,000 and with args.rows jobs in the table: two databases side
+    # by side, one server each, measured in alternation (args.rounds times) so that a burst of
+    # load from elsewhere on the machine hits both; the medians are compared.
+    small_env, big_env, filled = _two_databases(database_url, data_dir, env, args.rows)
+    print(f"  -- status/list latency, 1,000 vs {args.rows:,} jobs in the table "
+          f"(filled in {filled:.0f} s), {args.rounds} alternating rounds, medians:")  # fmt: skip
+    loads: dict[str, list[Load]] = {}
+    with (
+        server(app, free_port(), small_env, "--factory") as small,
+        server(app, free_port(), big_env, "--factory") as big,
+    ):
+        targets = {}
+        for label, url in (("1k", small), ("big", big)):
             bearer = f"Bearer {token(url)}"
-            job_id = _middle_job(url, bearer)
             header = f"Authorization: {bearer}"
-            s = measure(f"{url}/api/interview/job/{job_id}", args.short, header=header)
-            lst = measure(f"{url}/api/interview/jobs?limit=50", args.short, header=header)
-        results[total] = (s, lst)
-        print(f"  -- {total:,} jobs in the table (filled in {filled:.0f} s)")
-        print(s.row("status GET"))
-        print(lst.row("list GET (limit 50)"))
-    (s1, l1), (s2, l2) = results[1000], results[args.rows]
-    print(f"  p99 ratio {args.rows:,} / 1,000 rows: status {s2.p99_ms / s1.p99_ms:.2f}x, "
-          f"list {l2.p99_ms / l1.p99_ms:.2f}x")  # fmt: skip
+            targets[f"status {label}"] = (
+                f"{url}/api/interview/job/{_middle_job(url, bearer)}",
+                header,
+            )
+            targets[f"list {label}"] = (f"{url}/api/interview/jobs?limit=50", header)
+        for _ in range(args.rounds):
+            for name, (url, header) in targets.items():
+                loads.setdefault(name, []).append(measure(url, args.short, header=header))
+    med = {name: _median(runs) for name, runs in loads.items()}
+    for what in ("status", "list"):
+        for label, rows in (("1k", 1000), ("big", args.rows)):
+            print(med[f"{what} {label}"].row(f"{what} GET, {rows:,} jobs"))
+    for what in ("status", "list"):
+        small_load, big_load = med[f"{what} 1k"], med[f"{what} big"]
+        print(f"  {what}: p99 {args.rows:,} / 1,000 = {big_load.p99_ms / small_load.p99_ms:.2f}x, "
+              f"p50 {big_load.p50_ms / small_load.p50_ms:.2f}x "
+              f"(p99 per round: 1k {[round(x.p99_ms) for x in loads[what + ' 1k']]} ms, "
+              f"{args.rows:,} {[round(x.p99_ms) for x in loads[what + ' big']]} ms)")  # fmt: skip
+
+
+def _median(runs: list[Load]) -> Load:
+    def mid(values: list[float]) -> float:
+        return sorted(values)[len(values) // 2]
+
+    return Load(
+        mid([r.rps for r in runs]),
+        mid([r.p50_ms for r in runs]),
+        mid([r.p99_ms for r in runs]),
+        sum(r.errors for r in runs),
+    )
+
+
+def _two_databases(
+    database_url: str, data_dir: Path, env: dict[str, str], rows: int
+) -> tuple[dict[str, str], dict[str, str], float]:
+    """Environments of two copies of the API's database: 1,000 jobs, and ``rows`` jobs."""
+    started = time.monotonic()
+    if database_url.startswith("sqlite"):
+        small_dir, big_dir = data_dir.with_name("small-" + data_dir.name), data_dir
+        _truncate_sqlite(data_dir / "interview_jobs.db")
+        bulk_sqlite(data_dir / "interview_jobs.db", 1000, 1000)
+        shutil.copytree(data_dir, small_dir)
+        bulk_sqlite(big_dir / "interview_jobs.db", rows, 1000)
+        small_url = f"sqlite+aiosqlite:///{small_dir / 'interview_jobs.db'}"
+        small = {
+            **env,
+            "INTERVIEW_JOBS_DATA_DIR": str(small_dir),
+            "INTERVIEW_JOBS_DATABASE_URL": small_url,
+        }
+        return small, env, time.monotonic() - started
+    dsn = database_url.replace("postgresql+asyncpg", "postgresql")
+    asyncio.run(_truncate_postgres(dsn))
+    asyncio.run(bulk_postgres(dsn, 1000, 1000))
+    name = database_url.rsplit("/", 1)[1]
+    small_name = f"{name}_small"
+    asyncio.run(_pg(f'CREATE DATABASE "{small_name}" TEMPLATE "{name}"'))
+    asyncio.run(bulk_postgres(dsn, rows, 1000))
+    small = {
+        **env,
+        "INTERVIEW_JOBS_DATABASE_URL": database_url.rsplit("/", 1)[0] + "/" + small_name,
+    }
+    return small, env, time.monotonic() - started
 
 
 def _outbox_count(database_url: str, data_dir: Path) -> int:
@@ -416,6 +467,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per throughput run")
     parser.add_argument("--short", type=int, default=5, help="seconds per latency run")
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating latency rounds")
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -447,7 +499,8 @@ def main() -> None:
                     pg_url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
                     run_database("PostgreSQL", pg_url, args, hello, ai_url, workdir)
                 finally:
-                    asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    for db_name in (name, f"{name}_small"):
+                        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
         print(f"\nload average after the run: {os.getloadavg()}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
