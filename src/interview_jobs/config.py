@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     db_sqlite_driver: Literal["inloop", "aiosqlite"] = Field(
         default="inloop", description="how SQLite is driven; see interview_jobs/api/sqlite_inloop.py"
     )
+    gc_freeze_on_start: bool = Field(
+        default=True, description="API: keep start-up objects out of full GC scans (tests: off)"
+    )
     dispatcher_enabled: bool = Field(
         default=True, description="run the outbox dispatcher in the API process"
     )

@@ -128,6 +128,7 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         "data_dir": data_dir,
         "database_url": database_url,
         "dispatcher_enabled": False,
+        "gc_freeze_on_start": False,
         "argon2_time_cost": 1,
         "argon2_memory_kib": 8,
         "argon2_parallelism": 1,

@@ -9,6 +9,9 @@ PostgreSQL (``postgresql+asyncpg://``) gets an ordinary pool.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import sqlite3
 from typing import Any
 
 from sqlalchemy import event, insert, text
@@ -26,6 +29,8 @@ from interview_jobs.api import sqlite_inloop
 from interview_jobs.api.fastread import FastReader
 
 SQLITE_BUSY_SECONDS = 5.0
+CHECKPOINT_INTERVAL_SECONDS = 1.0
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -51,11 +56,13 @@ class Database:
         else:
             kwargs.update(pool_size=pool_size or 10, max_overflow=10, pool_timeout=10)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        self.inloop_sqlite = self.is_sqlite and sqlite_driver == "inloop"
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        if self.inloop_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _no_autocheckpoint)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        inloop_sqlite = self.is_sqlite and sqlite_driver == "inloop"
-        self.reader = FastReader(self.engine, self.url.database if inloop_sqlite else None)
+        self.reader = FastReader(self.engine, self.url.database if self.inloop_sqlite else None)
 
     @property
     def dialect(self) -> str:
@@ -78,6 +85,25 @@ class Database:
         self.reader.close()
         await self.engine.dispose()
 
+    async def checkpoint_forever(self, interval: float = CHECKPOINT_INTERVAL_SECONDS) -> None:
+        """In-loop SQLite: fold the WAL back into the database file from a worker thread.
+
+        SQLite's automatic checkpoint runs inside the COMMIT that crosses 1,000 WAL pages, copying
+        pages and fsyncing — on the event loop thread, stalling every request for that long.
+        The in-loop writer has it switched off; this loop (started by the app's lifespan) runs
+        a PASSIVE checkpoint, which never waits for readers or writers, on its own connection in
+        a thread. Without the loop (a CLI command) the WAL is folded back when the last
+        connection closes.
+        """
+        assert self.url.database
+        path = self.url.database
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(_checkpoint, path)
+            except sqlite3.Error as exc:  # busy or locked: the next round will do it
+                log.debug("WAL checkpoint skipped: %s", exc)
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -88,6 +114,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
     cursor.close()
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
+
+
+def _checkpoint(path: str) -> None:
+    conn = sqlite3.connect(path, timeout=1)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        conn.close()
 
 
 def insert_ignore(session: AsyncSession, table: Any) -> Insert:
