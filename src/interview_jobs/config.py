@@ -91,7 +91,8 @@ class Settings(BaseSettings):
         default=None, ge=1, description="default: 1 on SQLite, 10 on PostgreSQL"
     )
     db_sqlite_driver: Literal["inloop", "aiosqlite"] = Field(
-        default="inloop", description="how SQLite is driven; see interview_jobs/api/sqlite_inloop.py"
+        default="inloop",
+        description="how SQLite is driven; see interview_jobs/api/sqlite_inloop.py",
     )
     gc_freeze_on_start: bool = Field(
         default=True, description="API: keep start-up objects out of full GC scans (tests: off)"
