@@ -31,10 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.system import Client, Process, wait_http  # noqa: E402
 from tests.media.generate import make_clip  # noqa: E402
 from tests.support.postgres import temporary_database  # noqa: E402
 from tests.support.servers import free_port  # noqa: E402
+from tests.support.system import Client, Process, wait_http  # noqa: E402
 
 RABBITMQ_URL = os.environ.get("BENCH_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 SECRETS = {

@@ -17,10 +17,10 @@ from starlette.responses import FileResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from tests.conftest import RABBITMQ_URL, port_open, require
-from tests.e2e.system import Client, Process, wait_http
 from tests.media.generate import make_bad_inputs, make_clip
 from tests.support.postgres import PG_HOST, PG_PORT, temporary_database
 from tests.support.servers import ServerThread, free_port, serve
+from tests.support.system import Client, Process, wait_http
 
 # Secrets as an operator would set them (the processes must agree without a shared file).
 SECRETS = {

@@ -11,7 +11,7 @@ import pytest
 
 from interview_jobs.contracts.analysis import AnalysisResult
 from tests.e2e.conftest import System
-from tests.e2e.system import Client, children, wait_http
+from tests.support.system import Client, children, wait_http
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.broker]
 

@@ -9,7 +9,7 @@ import pytest
 
 from interview_jobs.contracts.analysis import AnalysisResult
 from tests.e2e.conftest import System
-from tests.e2e.system import children
+from tests.support.system import children
 
 pytestmark = pytest.mark.slow
 

@@ -1,23 +1,26 @@
-"""The whole system, started for real (``interview-jobs up``) once per test session, for the
-end-to-end tests of the web page and the CLI client.
+"""The system under test, started for real from the CLI as separate OS processes that talk over
+loopback HTTP, with their logs kept for failure reports.
 
-``running_system(config)`` starts it on the first call — API and AI backend on free loopback ports,
-a temporary DATA_DIR, the tiny ASR model — waits for both ``/health`` endpoints, and stops it when
-the pytest session ends. Later calls return the same instance, so the browser tests and the CLI
-tests share one system (and one model load). ``interview_clip()`` is one generated interview video
-(``tests.media.generate``), also made once.
+* ``Process``: one ``interview-jobs …`` command in its own process group; ``children(pid)``,
+  ``wait_http(url)``.
+* ``Client``: a small HTTP client of the API (sign up, upload, analyze, follow the SSE stream).
+* ``running_system(config)``: one ``interview-jobs up`` shared by the whole pytest session (the web
+  and CLI tests) — API and AI backend on free loopback ports, a temporary DATA_DIR, the tiny ASR
+  model; ``interview_clip()`` is one generated interview video, also made once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,23 +38,18 @@ class RunningSystem:
     url: str
     ai_url: str
     data_dir: Path
-    process: subprocess.Popen[bytes]
-    log_path: Path
+    up: Process
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        assert self.up.proc is not None
+        return self.up.proc
 
     def log_tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        return self.up.log_tail(lines) or "(no log)"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        self.up.stop(timeout=40)
 
     # ---- API helpers for arranging tests (not what is under test) ----
     def register_and_login(self, username: str, password: str = "correct horse 1") -> str:
@@ -112,50 +110,25 @@ def running_system(config: pytest.Config) -> RunningSystem:
     data_dir = root / "data"
     port, ai_port = free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = root / "system.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "interview_jobs.cli",
-            "up",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--ai-port",
-            str(ai_port),
-        ],
+    up = Process(
+        "up",
+        ["up", "--host", "127.0.0.1", "--port", str(port), "--ai-port", str(ai_port)],
+        system_env(data_dir, url),
+        root,
         cwd=root,  # away from any .env of the work tree
-        env=system_env(data_dir, url),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        inherit_env=False,
     )
-    system = RunningSystem(url, f"http://127.0.0.1:{ai_port}", data_dir, process, log_path)
+    system = RunningSystem(url, f"http://127.0.0.1:{ai_port}", data_dir, up)
     config.add_cleanup(system.stop)
-    config.add_cleanup(log.close)
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        if process.poll() is not None:
-            pytest.fail(
-                f"`interview-jobs up` exited with {process.returncode}:\n{system.log_tail()}"
-            )
-        if _healthy(url) and _healthy(system.ai_url):
-            break
-        if time.monotonic() > deadline:
-            system.stop()
-            pytest.fail(f"the system did not become healthy:\n{system.log_tail()}")
-        time.sleep(0.3)
+    up.start()
+    try:
+        wait_http(f"{url}/health", timeout=START_TIMEOUT, proc=up)
+        wait_http(f"{system.ai_url}/health", timeout=START_TIMEOUT, proc=up)
+    except (RuntimeError, TimeoutError) as exc:
+        system.stop()
+        pytest.fail(f"the system did not become healthy ({exc}):\n{system.log_tail()}")
     _system = system
     return system
-
-
-def _healthy(base: str) -> bool:
-    with contextlib.suppress(httpx.HTTPError):
-        return httpx.get(f"{base}/health", timeout=2).status_code == 200
-    return False
 
 
 def interview_clip() -> Path:
@@ -183,3 +156,176 @@ def wait_for_status(
             if time.monotonic() > deadline:
                 pytest.fail(f"job {job_id} is {job.get('status')} after {timeout} s")
             time.sleep(0.3)
+
+
+# ---- processes and an API client (end-to-end tests, benchmarks) ----
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Process:
+    def __init__(
+        self,
+        name: str,
+        args: list[str],
+        env: dict[str, str],
+        log_dir: Path,
+        *,
+        cwd: Path = ROOT,
+        inherit_env: bool = True,
+    ) -> None:
+        self.name, self.args = name, args
+        self.env = {**os.environ, **env} if inherit_env else dict(env)
+        self.log_path = log_dir / f"{name}.log"
+        self.cwd = cwd
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Process:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "interview_jobs.cli", *self.args],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.cwd,
+            start_new_session=True,  # its own process group: signals reach its children too
+        )
+        log.close()
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Signal this process only (not its children)."""
+        if self.alive():
+            os.kill(self.pid, sig)
+            if sig == signal.SIGKILL:
+                assert self.proc is not None
+                self.proc.wait(timeout=30)
+
+    def stop(self, timeout: float = 60) -> int | None:
+        """SIGTERM, wait, then SIGKILL the whole group."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.pid, signal.SIGKILL)
+                self.proc.wait(timeout=30)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)  # anything left in its group (analysis children)
+        return self.proc.returncode
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        return "\n".join(text[-lines:])
+
+
+def children(pid: int) -> list[int]:
+    """Direct child pids (Linux /proc)."""
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
+def wait_http(url: str, timeout: float = 120.0, proc: Process | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and not proc.alive():
+            raise RuntimeError(f"{proc.name} exited:\n{proc.log_tail()}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer in {timeout:.0f} s")
+
+
+@dataclass
+class Client:
+    base: str
+    token: str | None = None
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def signup(self, username: str, password: str = "correct horse battery") -> Client:
+        r = self.http.post(
+            f"{self.base}/api/auth/register", json={"username": username, "password": password}
+        )
+        assert r.status_code == 201, r.text
+        r = self.http.post(
+            f"{self.base}/api/auth/login", json={"username": username, "password": password}
+        )
+        assert r.status_code == 200, r.text
+        self.token = r.json()["accessToken"]
+        return self
+
+    def upload(self, path: Path) -> dict[str, Any]:
+        with path.open("rb") as fh:
+            r = self.http.post(
+                f"{self.base}/api/files",
+                files={"file": (path.name, fh, "video/mp4")},
+                headers=self._headers(),
+            )
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    def analyze(self, **body: Any) -> dict[str, Any]:
+        r = self.http.post(f"{self.base}/api/interview/analyze", json=body, headers=self._headers())
+        assert r.status_code == 202, r.text
+        return dict(r.json())
+
+    def job(self, job_id: str, detail: bool = False) -> dict[str, Any]:
+        suffix = "/detail" if detail else ""
+        r = self.http.get(
+            f"{self.base}/api/interview/job/{job_id}{suffix}", headers=self._headers()
+        )
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    def events(self, job_id: str, timeout: float = 300) -> Iterator[dict[str, Any]]:
+        """The job's SSE stream, decoded, until the server closes it."""
+        with self.http.stream(
+            "GET",
+            f"{self.base}/api/interview/job/{job_id}/events",
+            headers=self._headers(),
+            timeout=httpx.Timeout(timeout, connect=10),
+        ) as response:
+            assert response.status_code == 200, response.read()
+            data: list[str] = []
+            for line in response.iter_lines():
+                if line.startswith("data:"):
+                    data.append(line[5:].strip())
+                elif line == "" and data:
+                    yield json.loads("\n".join(data))
+                    data = []
+
+    def wait(self, job_id: str, timeout: float = 300) -> dict[str, Any]:
+        """Poll until the job is terminal; returns its detail."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job = self.job(job_id)
+            if job["status"] in ("COMPLETED", "FAILED", "CANCELLED"):
+                return self.job(job_id, detail=True)
+            time.sleep(0.3)
+        raise TimeoutError(f"job {job_id} still {job['status']} after {timeout:.0f} s")
