@@ -77,8 +77,8 @@ def test_face_presence_and_eye_contact(clip60: GroundTruth, analyze_cached: Anal
     visual = analyze_cached(clip60.path)["metrics"]["visual"]
     # measured 0.850 vs truth 0.850
     assert visual["facePresenceRatio"] == pytest.approx(clip60.face_presence_ratio, abs=0.05)
-    # measured 0.675 vs truth 0.650
-    assert visual["eyeContactRatio"] == pytest.approx(clip60.eye_contact_ratio, abs=0.1)
+    # measured 0.650 vs truth 0.650 (0.675 with the detector run on every frame)
+    assert visual["eyeContactRatio"] == pytest.approx(clip60.eye_contact_ratio, abs=0.07)
     assert visual["multipleFacesRatio"] == 0.0
     assert visual["framing"]["verdict"] == "good"
     assert visual["lighting"]["verdict"] == "good"
@@ -132,11 +132,11 @@ def test_webm(clip_webm: GroundTruth, analyze_cached: Analyze) -> None:
     result = analyze_cached(clip_webm.path)
     AnalysisResult.model_validate(result)
     assert result["metrics"]["media"]["video"]["codec"] == "vp8"
-    # measured WER 3.8%, eye contact 0.725 vs 0.65, presence 0.85 vs 0.85
-    assert wer(clip_webm.text, result["transcript"]["text"]) <= 0.1
+    # measured WER 0.0%, eye contact 0.65 vs 0.65, presence 0.85 vs 0.85
+    assert wer(clip_webm.text, result["transcript"]["text"]) <= 0.06
     visual = result["metrics"]["visual"]
     assert visual["facePresenceRatio"] == pytest.approx(clip_webm.face_presence_ratio, abs=0.06)
-    assert visual["eyeContactRatio"] == pytest.approx(clip_webm.eye_contact_ratio, abs=0.12)
+    assert visual["eyeContactRatio"] == pytest.approx(clip_webm.eye_contact_ratio, abs=0.1)
 
 
 def test_second_face(media_dir: Path, analyze_cached: Analyze) -> None:
@@ -165,7 +165,8 @@ def test_base_model_accuracy(media_dir: Path) -> None:
     )
     assert error <= 0.06
     assert speech["wordsPerMinute"] == pytest.approx(truth.words_per_minute, rel=0.04)
-    # measured on this clip 14/14, precision 1.0; over five clips 38/42, precision 1.0
+    # measured on this clip 13/14 (WER 1.2%), precision 1.0; over five clips 35/42 batched
+    # (38/42 decoding windows one after the other), precision 1.0
     assert fillers.recall >= 0.75 and fillers.precision >= 0.85
     assert pauses.recall == 1.0 and pauses.precision == 1.0
 

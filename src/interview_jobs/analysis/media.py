@@ -7,6 +7,7 @@ frames one at a time at a low sampling rate, scaled down. Every FFmpeg failure b
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections.abc import Iterator
@@ -375,6 +376,10 @@ def iter_frames(
                 f"The video's frames are too large ({cc.width}×{cc.height}).", "too_large"
             )
         stream.thread_type = "AUTO"
+        # Frames no other frame refers to (B-frames of camera/phone files) are never needed at
+        # a low sampling rate: don't decode them. No effect on streams without them.
+        with contextlib.suppress(AttributeError, ValueError, TypeError):
+            cc.skip_frame = "NONREF"
         step = 1.0 / fps
         next_time = 0.0
         index = 0

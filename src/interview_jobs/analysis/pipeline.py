@@ -523,6 +523,7 @@ class Analyzer:
         result["analyzer"] = {
             "asrModel": options.asr_model,
             "beamSize": options.beam_size,
+            "batchSize": options.resolved_batch_size,
             "fillerHint": options.resolved_filler_hint,
             "frameSampleFps": options.frame_sample_fps,
         }

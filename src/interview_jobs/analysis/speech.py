@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,6 +238,7 @@ class SpeechAnalyzer:
         self._buffer_offset = 0  # samples
         self._findings = SpeechFindings()
         self._timings = {"vad": 0.0, "asr": 0.0}
+        self._batched: Any = None
 
     def feed(self, block: AudioBlock) -> None:
         self._buffer.append(block.samples)
@@ -296,39 +297,22 @@ class SpeechAnalyzer:
     def _transcribe(
         self, audio: NDArray[Any], segments: list[tuple[int, int]], offset_s: float
     ) -> None:
-        from faster_whisper.transcribe import restore_speech_timestamps
-        from faster_whisper.vad import collect_chunks
-
-        pad = int(0.2 * SAMPLE_RATE)
-        chunks: list[dict[str, int]] = []
-        for start, end in segments:
-            s, e = max(0, start - pad), min(len(audio), end + pad)
-            if chunks and s <= chunks[-1]["end"]:
-                chunks[-1]["end"] = max(chunks[-1]["end"], e)
-            else:
-                chunks.append({"start": s, "end": e})
-        pieces, _ = collect_chunks(audio, chunks)
-        speech = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
         hint = self._options.resolved_filler_hint
-        result, _info = self._model.transcribe(
-            speech,
-            language="en",
-            task="transcribe",
-            beam_size=self._options.beam_size,
-            best_of=1,
-            # Whisper's own guard against repetition loops: a window whose text compresses too
-            # well (compression ratio > 2.4) or is improbable is decoded again, warmer.
-            temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
-            compression_ratio_threshold=2.4,
-            log_prob_threshold=-1.0,
-            word_timestamps=True,
-            vad_filter=False,
-            condition_on_previous_text=True,
-            initial_prompt=FILLER_PROMPT if hint == "prompt" else None,
-            hotwords=FILLER_HOTWORDS if hint == "hotwords" else None,
-            without_timestamps=False,
-        )
-        for segment in restore_speech_timestamps(result, chunks, SAMPLE_RATE):
+        common: dict[str, Any] = {
+            "language": "en",
+            "task": "transcribe",
+            "beam_size": self._options.beam_size,
+            "best_of": 1,
+            "word_timestamps": True,
+            "vad_filter": False,
+            "initial_prompt": FILLER_PROMPT if hint == "prompt" else None,
+            "hotwords": FILLER_HOTWORDS if hint == "hotwords" else None,
+        }
+        if self._options.resolved_batch_size > 1:
+            segments_iter = self._transcribe_batched(audio, segments, common)
+        else:
+            segments_iter = self._transcribe_sequential(audio, segments, common)
+        for segment in segments_iter:
             if is_hallucinated(segment.text, segment.end - segment.start):
                 continue
             for w in segment.words or []:
@@ -345,6 +329,85 @@ class SpeechAnalyzer:
                 )
             if self._on_progress is not None:
                 self._on_progress(offset_s + segment.end)
+
+    def _transcribe_batched(
+        self, audio: NDArray[Any], segments: list[tuple[int, int]], common: dict[str, Any]
+    ) -> Iterator[Any]:
+        """Speech packed into clips of ≤ 30 s (one Whisper window each), decoded in batches:
+        on 2 cores this took ~25% less CPU than sequential decoding of the same speech, and no
+        window is conditioned on a previous one (no run-away repetition)."""
+        from faster_whisper import BatchedInferencePipeline
+
+        if self._batched is None:
+            self._batched = BatchedInferencePipeline(self._model)
+        clips = pack_clips(segments, len(audio))
+        result, _info = self._batched.transcribe(
+            audio,
+            clip_timestamps=clips,
+            batch_size=self._options.resolved_batch_size,
+            without_timestamps=True,
+            **common,
+        )
+        yield from result
+
+    def _transcribe_sequential(
+        self, audio: NDArray[Any], segments: list[tuple[int, int]], common: dict[str, Any]
+    ) -> Iterator[Any]:
+        """Speech concatenated (silence cut out) and decoded window after window, each window
+        conditioned on the text before it."""
+        from faster_whisper.transcribe import restore_speech_timestamps
+        from faster_whisper.vad import collect_chunks
+
+        pad = int(0.2 * SAMPLE_RATE)
+        chunks: list[dict[str, int]] = []
+        for start, end in segments:
+            s, e = max(0, start - pad), min(len(audio), end + pad)
+            if chunks and s <= chunks[-1]["end"]:
+                chunks[-1]["end"] = max(chunks[-1]["end"], e)
+            else:
+                chunks.append({"start": s, "end": e})
+        pieces, _ = collect_chunks(audio, chunks)
+        speech = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+        result, _info = self._model.transcribe(
+            speech,
+            # Whisper's own guard against repetition loops: a window whose text compresses too
+            # well (compression ratio > 2.4) or is improbable is decoded again, warmer.
+            temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+            compression_ratio_threshold=2.4,
+            log_prob_threshold=-1.0,
+            condition_on_previous_text=True,
+            without_timestamps=False,
+            **common,
+        )
+        yield from restore_speech_timestamps(result, chunks, SAMPLE_RATE)
+
+
+def pack_clips(
+    segments: list[tuple[int, int]],
+    length: int,
+    max_seconds: float = 29.0,
+    max_gap_seconds: float = 2.5,
+    pad_seconds: float = 0.2,
+) -> list[dict[str, float]]:
+    """Speech segments (samples) packed into clips (seconds) of at most ``max_seconds`` that
+    span no silence longer than ``max_gap_seconds``; a longer segment is cut."""
+    clips: list[dict[str, float]] = []
+    pad = pad_seconds
+    total = length / SAMPLE_RATE
+    for start_i, end_i in segments:
+        start, end = start_i / SAMPLE_RATE, end_i / SAMPLE_RATE
+        while end - start > max_seconds:  # continuous speech: cut (rare: no 250 ms breath)
+            clips.append({"start": max(0.0, start - pad), "end": start + max_seconds})
+            start += max_seconds
+        if (
+            clips
+            and end - clips[-1]["start"] <= max_seconds
+            and start - clips[-1]["end"] < max_gap_seconds
+        ):
+            clips[-1]["end"] = min(total, end + pad)
+        else:
+            clips.append({"start": max(0.0, start - pad), "end": min(total, end + pad)})
+    return clips
 
 
 HESITATION_MARK = "[hesitation]"
