@@ -33,8 +33,8 @@ from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,8 +56,11 @@ async def _hello(_: Request) -> PlainTextResponse:
 hello_app = Starlette(routes=[Route("/", _hello)])
 
 
-async def _stub_forward(request: Request) -> JSONResponse:
-    body = await request.json()
+async def _stub_forward(request: Request) -> Response:
+    try:
+        body = await request.json()
+    except ClientDisconnect:  # the API under test was stopped mid-forward: nothing to answer
+        return Response(status_code=499)
     return JSONResponse({"jobId": body["jobId"], "status": "QUEUED"}, status_code=202)
 
 
