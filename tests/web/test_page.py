@@ -17,7 +17,9 @@ from interview_jobs.config import get_settings
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = get_settings(data_dir=tmp_path, max_upload_bytes=123_456_789)
+    settings = get_settings(
+        data_dir=tmp_path, max_upload_bytes=123_456_789, gc_freeze_on_start=False
+    )
     # No lifespan: the page needs neither the database nor the dispatcher.
     yield TestClient(create_app(settings))
 
