@@ -112,6 +112,16 @@ def test_truncated_webm_is_analysed_up_to_the_cut(
     assert any(f["category"] == "media" and "cut off" in f["message"] for f in result["feedback"])
 
 
+def test_damage_in_the_middle_is_skipped(
+    bad_inputs: dict[str, Path], analyze_cached: Callable[..., dict[str, Any]]
+) -> None:
+    result = analyze_cached(bad_inputs["damaged_mp4"])
+    AnalysisResult.model_validate(result)
+    assert any("damaged" in f["message"] for f in result["feedback"] if f["category"] == "media")
+    assert result["metrics"]["visual"]["framesAnalyzed"] >= 6  # of 12 in 6 s
+    assert result["transcript"]["words"]
+
+
 def test_too_long_and_too_large(media_dir: Path) -> None:
     clip = make_clip(media_dir / "short.mp4", 6, speech=False)
     strict = Analyzer(AnalysisOptions(asr_model="tiny.en", max_duration_seconds=3))

@@ -472,8 +472,9 @@ def make_bad_inputs(directory: str | Path) -> dict[str, Path]:
     """Small files that are not (good) interview videos, by name:
 
     text_as_mp4, zero_bytes, image_as_mp4, truncated_mp4 (end cut off: no index), truncated_webm
-    (second half cut: decodes partly), video_no_audio, audio_only (.m4a), silent_video,
-    no_face (speech, no face), missing (a path that does not exist).
+    (second half cut: decodes partly), damaged_mp4 (a tenth of the bytes in the middle
+    overwritten), video_no_audio, audio_only (.m4a), silent_video, no_face (speech, no face),
+    missing (a path that does not exist).
     """
     from PIL import Image
 
@@ -496,6 +497,13 @@ def make_bad_inputs(directory: str | Path) -> dict[str, Path]:
     data = webm.read_bytes()
     files["truncated_webm"] = d / "truncated.webm"
     files["truncated_webm"].write_bytes(data[: len(data) // 2])
+    damaged = bytearray(full.read_bytes())
+    start, length = len(damaged) * 4 // 10, len(damaged) // 10
+    damaged[start : start + length] = (
+        np.random.default_rng(7).integers(0, 256, length, np.uint8).tobytes()
+    )
+    files["damaged_mp4"] = d / "damaged.mp4"
+    files["damaged_mp4"].write_bytes(bytes(damaged))
     files["video_no_audio"] = d / "no_audio.mp4"
     make_clip(files["video_no_audio"], 6, audio=False)
     files["audio_only"] = d / "audio_only.m4a"

@@ -230,9 +230,15 @@ class DecodeReport:
     """What a streaming decoder saw; filled while iterating."""
 
     decoded_seconds: float = 0.0
+    packets: int = 0
     errors: int = 0
     stopped_early: bool = False
     last_error: str | None = None
+
+    def hopeless(self, max_errors: int) -> bool:
+        """Give up on a stream when most of its packets fail (beyond ``max_errors``); local
+        damage is skipped: the decoder recovers at the next keyframe."""
+        return self.errors > max_errors and self.errors > self.packets // 2
 
 
 @dataclass(frozen=True)
@@ -285,7 +291,7 @@ def iter_audio(
             except av.error.FFmpegError as exc:
                 report.errors += 1
                 report.last_error = str(exc)
-                if report.errors > max_errors:
+                if report.hopeless(max_errors):
                     report.stopped_early = True
                     break
                 continue
@@ -338,6 +344,7 @@ def _demux(container: Any, stream: Any, report: DecodeReport, max_errors: int) -
             return
         if packet.size == 0 and packet.pts is None:
             continue  # flush packet; the decoder is drained by decode() of the empty packet below
+        report.packets += 1
         yield packet
 
 
@@ -393,7 +400,7 @@ def iter_frames(
             except av.error.FFmpegError as exc:
                 report.errors += 1
                 report.last_error = str(exc)
-                if report.errors > max_errors:
+                if report.hopeless(max_errors):
                     report.stopped_early = True
                     break
                 continue

@@ -55,8 +55,8 @@ class AnalysisOptions:
     max_duration_seconds: float = 3 * 3600.0
     #: Refuse frames larger than this many pixels (``too_large``), e.g. 8K UHD is 33 Mpx.
     max_frame_pixels: int = 7680 * 4320
-    #: Give up on a stream after this many undecodable packets.
-    max_decode_errors: int = 50
+    #: Give up on a stream after this many undecodable packets, if they are most of it.
+    max_decode_errors: int = 200
 
     def __post_init__(self) -> None:
         if self.cpu_threads < 1:

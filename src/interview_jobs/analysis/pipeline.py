@@ -438,6 +438,15 @@ class Analyzer:
             raise MediaError(
                 f"The {what} stream could not be decoded ({report.last_error}).", "decode_failed"
             )
+        if report.errors and not report.stopped_early:
+            run.feedback.append(
+                Feedback(
+                    "media",
+                    "warning",
+                    f"Parts of the {what} are damaged: {report.errors} undecodable packets were "
+                    "skipped.",
+                )
+            )
         short = bool(declared) and report.decoded_seconds < 0.9 * (declared or 0.0) - 0.5
         if (report.stopped_early or short) and not run.truncated:
             run.truncated = True
