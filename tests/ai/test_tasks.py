@@ -356,3 +356,41 @@ def test_runtime_requeues_a_handed_back_task(
             broker.channel.queue_delete(name)
         broker.close()
     assert "COMPLETED" not in [c["status"] for c in fake.of(payload["jobId"])]
+
+
+@pytest.mark.broker
+def test_a_job_through_a_real_worker_on_redis(
+    module_settings: Settings, api: tuple[FakeApi, ServerThread], tmp_path: Path
+) -> None:
+    """Redis is the supported alternative broker: a forwarded job runs to COMPLETED through it."""
+    from interview_jobs.ai.queue import TaskRuntime, make_broker, run_worker
+    from tests.conftest import broker_url
+
+    fake, server = api
+    queue = f"redis_{uuid.uuid4().hex[:8]}"
+    settings = module_settings.model_copy(
+        update={
+            "api_url": server.url,
+            "data_dir": tmp_path,
+            "broker_url": broker_url("redis"),
+            "queue_name": queue,
+        }
+    )
+    broker = make_broker(settings)
+    runtime = TaskRuntime(settings, broker)
+    worker = run_worker(runtime, threads=1)
+    payload = _forward(server, "good", analysisType="speech")
+    try:
+        runtime.enqueue(payload)
+        deadline = time.monotonic() + 120
+        while not any(c["status"] == "COMPLETED" for c in fake.of(payload["jobId"])):
+            assert time.monotonic() < deadline, fake.of(payload["jobId"])
+            time.sleep(0.1)
+    finally:
+        worker.stop()
+        runtime.close()
+        for key in broker.client.keys(f"{broker.namespace}:{queue}*"):
+            broker.client.delete(key)
+        broker.close()
+    report = AnalysisResult.model_validate(fake.of(payload["jobId"])[-1]["analysisData"])
+    assert report.analysisType == "speech" and report.metrics.visual is None
