@@ -25,6 +25,7 @@ from interview_jobs.api.errors import install_error_handlers
 from interview_jobs.api.files import endpoints as file_endpoints
 from interview_jobs.api.jobs import endpoints as job_endpoints
 from interview_jobs.api.metrics import Metrics
+from interview_jobs.api.openapi import install_openapi
 from interview_jobs.api.web import mount_web
 from interview_jobs.config import Settings, get_settings
 
@@ -110,5 +111,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(job_endpoints.router)
     app.include_router(job_endpoints.callback_router)
     mount_web(app)  # the web page at / and /static/
+    install_openapi(app)
     app.add_middleware(MetricsMiddleware, metrics=ctx.metrics)
     return app

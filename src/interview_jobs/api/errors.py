@@ -17,8 +17,13 @@ Every error leaves the service as ``{"error": "<Code>", "message": "<sentence>",
      └── ServiceUnavailable    503  a dependency (the database) is down
 
 Framework errors are mapped onto the same shape: FastAPI's request validation (400 for JSON that
-does not parse, 422 otherwise), Starlette's 404/405, database connectivity errors (503) and, as a
-last resort, anything unexpected (500, logged, no internals in the body).
+does not parse, 422 otherwise), Starlette's 404/405 (with an ``Allow`` listing every method of the
+path), values the database cannot store (422: a NUL character, a number out of range), database
+connectivity errors (503) and, as a last resort, anything unexpected (500, logged, no internals in
+the body).
+
+:class:`ErrorOut` is that shape for the OpenAPI document; routes declare the errors they can
+answer with ``responses=error_responses(404, 409, …)``.
 """
 
 from __future__ import annotations
@@ -27,12 +32,16 @@ import json
 import logging
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from interview_jobs.api.routes import allowed_methods
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +142,35 @@ class ServiceUnavailable(AppError):
     code = "ServiceUnavailable"
 
 
+class ErrorOut(BaseModel):
+    """Every error body (CONTRACT.md "Errors")."""
+
+    error: str = Field(description="a stable code, e.g. NotFound, ValidationError")
+    message: str = Field(description="a sentence for a person")
+    details: Any = Field(default=None, description="per-field problems or other context; or null")
+
+
+_DESCRIPTIONS = {
+    400: "The body cannot be parsed",
+    401: "No or bad credentials",
+    403: "Authenticated but not allowed (or a bad signed URL)",
+    404: "Not found (also another user's job or file)",
+    405: "Method not allowed",
+    409: "Conflicts with the current state",
+    413: "Too large",
+    415: "Not a supported video / media type",
+    416: "Range not satisfiable",
+    422: "A parameter or field has an invalid value",
+    429: "Rate limited (see Retry-After)",
+    503: "A dependency (the database) is unavailable",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of a route: these status codes answer with :class:`ErrorOut`."""
+    return {code: {"model": ErrorOut, "description": _DESCRIPTIONS[code]} for code in codes}
+
+
 def error_response(
     status_code: int,
     code: str,
@@ -194,16 +232,36 @@ _HTTP_CODES = {
 }
 
 
-async def _http_exception(_: Request, exc: Exception) -> JSONResponse:
+async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     message = exc.detail if isinstance(exc.detail, str) else "Request failed."
     if exc.status_code == 404 and message == "Not Found":
         message = "No such resource."
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        # Starlette's Allow names the methods of the first route that matched the path only;
+        # a path served by several routes (GET and DELETE /api/files/{id}) allows all of theirs.
+        methods = allowed_methods(request.app, request.url.path)
+        if methods:
+            headers["Allow"] = ", ".join(methods)
+            message = f"{request.method} is not allowed here; use {headers['Allow']}."
     return error_response(
         exc.status_code,
         _HTTP_CODES.get(exc.status_code, "HTTPError"),
         message,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers or None,
+    )
+
+
+async def _unstorable_value(_: Request, exc: Exception) -> JSONResponse:
+    # The database refused a value that passed validation: a NUL character or an unpaired
+    # surrogate in a string, an integer out of its column's range. Bad input, not a server fault.
+    log.info("value the database cannot store: %s", type(exc).__name__)
+    return error_response(
+        422,
+        "ValidationError",
+        "A value in the request cannot be stored (a NUL or invalid character, or a number "
+        "out of range).",
     )
 
 
@@ -224,6 +282,33 @@ async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(409, "Conflict", "The request conflicts with a concurrent change.")
 
 
+# PostgreSQL error classes (SQLSTATE's first two characters): 22 data exception (a NUL in a
+# string, a number out of range) is bad input; 08 connection exception, 53 insufficient
+# resources, 57 operator intervention (the server is shutting down or restarting) mean "down".
+_BAD_INPUT_CLASSES = frozenset({"22"})
+_UNAVAILABLE_CLASSES = frozenset({"08", "53", "57"})
+
+
+async def _by_sqlstate(request: Request, exc: Exception, sqlstate: str | None) -> JSONResponse:
+    kind = (sqlstate or "")[:2]
+    if kind in _BAD_INPUT_CLASSES:
+        return await _unstorable_value(request, exc)
+    if kind in _UNAVAILABLE_CLASSES:
+        return await _database_unavailable(request, exc)
+    return await _unexpected(request, exc)
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    # Through SQLAlchemy, asyncpg's errors that it has no class for arrive as a plain DBAPIError.
+    assert isinstance(exc, sa_exc.DBAPIError)
+    return await _by_sqlstate(request, exc, getattr(exc.orig, "sqlstate", None))
+
+
+async def _postgres_error(request: Request, exc: Exception) -> JSONResponse:
+    # The hot read paths (fastread.py) use the asyncpg connection directly: its own errors.
+    return await _by_sqlstate(request, exc, getattr(exc, "sqlstate", None))
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return error_response(500, "InternalError", "An unexpected error occurred.")
@@ -234,6 +319,13 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(sa_exc.IntegrityError, _integrity_error)
+    app.add_exception_handler(sa_exc.DataError, _unstorable_value)
+    app.add_exception_handler(sa_exc.DBAPIError, _database_error)
+    app.add_exception_handler(asyncpg.PostgresError, _postgres_error)
+    # The connection died under a query (the server restarted): down, not broken.
+    app.add_exception_handler(asyncpg.exceptions.ConnectionDoesNotExistError, _database_unavailable)
+    app.add_exception_handler(UnicodeEncodeError, _unstorable_value)
+    app.add_exception_handler(OverflowError, _unstorable_value)
     app.add_exception_handler(sa_exc.OperationalError, _database_unavailable)
     app.add_exception_handler(sa_exc.InterfaceError, _database_unavailable)
     app.add_exception_handler(ConnectionError, _database_unavailable)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from interview_jobs.api.deps import ContextDep
-from interview_jobs.api.errors import error_response
+from interview_jobs.api.errors import error_response, error_responses
 from interview_jobs.api.metrics import CONTENT_TYPE_LATEST
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready")
+@router.get("/ready", responses=error_responses(503))
 async def ready(ctx: ContextDep) -> JSONResponse:
     try:
         await ctx.db.ping()
@@ -36,6 +36,10 @@ async def ready(ctx: ContextDep) -> JSONResponse:
     return JSONResponse({"status": "ready", "database": "ok"})
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}},
+)
 async def metrics(ctx: ContextDep) -> Response:
     return Response(ctx.metrics.render(), media_type=CONTENT_TYPE_LATEST)

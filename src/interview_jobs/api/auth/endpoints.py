@@ -7,24 +7,31 @@ from fastapi import APIRouter, Request
 from interview_jobs.api.auth import service
 from interview_jobs.api.auth.schemas import Credentials, LoginRequest, TokenOut, UserOut
 from interview_jobs.api.deps import ContextDep, CurrentUser, SessionDep
+from interview_jobs.api.errors import error_responses
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(prefix="/api/auth", tags=["auth"], responses=error_responses(503))
 
 
-@router.post("/register", status_code=201, response_model=UserOut, response_model_by_alias=True)
+@router.post(
+    "/register",
+    status_code=201,
+    response_model=UserOut,
+    response_model_by_alias=True,
+    responses=error_responses(400, 409, 422),
+)
 async def register(body: Credentials, session: SessionDep, ctx: ContextDep) -> UserOut:
     user = await service.register(ctx, session, body.username, body.password)
     return UserOut(id=user.id, username=user.username)
 
 
-@router.post("/login", response_model=TokenOut)
+@router.post("/login", response_model=TokenOut, responses=error_responses(400, 401, 422, 429))
 async def login(body: LoginRequest, request: Request, ctx: ContextDep) -> TokenOut:
     client = request.client.host if request.client else "unknown"
     token, lifetime = await service.login(ctx, body.username, body.password, client)
     return TokenOut(access_token=token, expires_in=lifetime)
 
 
-@router.get("/me", response_model=UserOut)
+@router.get("/me", response_model=UserOut, responses=error_responses(401, 404))
 async def me(user: CurrentUser, session: SessionDep) -> UserOut:
     found = await service.me(session, user)
     return UserOut(id=found.id, username=found.username)

@@ -6,25 +6,54 @@ import re
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from interview_jobs.api.deps import ContextDep, CurrentUser, OptionalUser, SessionDep
-from interview_jobs.api.errors import BadRequest, NotFound, RangeNotSatisfiable, Unauthorized
+from interview_jobs.api.errors import (
+    BadRequest,
+    NotFound,
+    RangeNotSatisfiable,
+    Unauthorized,
+    error_responses,
+)
 from interview_jobs.api.files import service, signing
-from interview_jobs.api.files.schemas import FileOut
+from interview_jobs.api.files.schemas import MAX_ID, FileOut
 from interview_jobs.api.models import FileUpload
 
-router = APIRouter(prefix="/api/files", tags=["files"])
+router = APIRouter(prefix="/api/files", tags=["files"], responses=error_responses(401, 422, 503))
 
-FileIdPath = Annotated[int, "file id"]
+# Ids are 64-bit database keys: a larger number is a 422, not an overflow inside the driver.
+FileId = Annotated[int, Path(ge=1, le=MAX_ID, description="file id")]
+
+# The upload is streamed by storage.receive_upload, not parsed by FastAPI: declared here.
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
 
 
 def _out(upload: FileUpload) -> FileOut:
     return FileOut.model_validate(upload, from_attributes=True)
 
 
-@router.post("", status_code=201, response_model=FileOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=FileOut,
+    responses=error_responses(400, 413, 415),
+    openapi_extra=_UPLOAD_BODY,
+)
 async def upload_file(
     request: Request, user: CurrentUser, session: SessionDep, ctx: ContextDep
 ) -> FileOut:
@@ -40,23 +69,31 @@ async def list_files(
     return [_out(u) for u in await service.list_owned(session, user, limit)]
 
 
-@router.get("/{file_id}", response_model=FileOut)
-async def get_file(file_id: int, user: CurrentUser, session: SessionDep) -> FileOut:
+@router.get("/{file_id}", response_model=FileOut, responses=error_responses(404))
+async def get_file(file_id: FileId, user: CurrentUser, session: SessionDep) -> FileOut:
     return _out(await service.get_owned(session, user, file_id))
 
 
 _RANGE_ITEM = re.compile(r"^(\d*)-(\d*)$")
 
 
-@router.get("/{file_id}/content", response_class=Response)
+@router.get(
+    "/{file_id}/content",
+    response_class=Response,
+    responses={
+        200: {"content": {"video/*": {}}, "description": "The file's bytes"},
+        206: {"content": {"video/*": {}}, "description": "The requested range"},
+        **error_responses(400, 403, 404, 416),
+    },
+)
 async def get_file_content(
-    file_id: int,
-    request: Request,
+    file_id: FileId,
     user: OptionalUser,
     session: SessionDep,
     ctx: ContextDep,
     expires: str | None = None,
     signature: str | None = None,
+    range_header: Annotated[str | None, Header(alias="Range")] = None,
 ) -> Response:
     """The bytes, for the owner's token or a valid signed URL (Range supported)."""
     if expires is not None or signature is not None:
@@ -71,7 +108,7 @@ async def get_file_content(
         stat = await anyio.to_thread.run_sync(path.stat)
     except FileNotFoundError:
         raise NotFound(f"The content of file {file_id} is missing from storage.") from None
-    _check_range(request.headers.get("range"), stat.st_size)
+    _check_range(range_header, stat.st_size)
     return FileResponse(
         path,
         media_type=upload.content_type,
@@ -84,11 +121,12 @@ async def get_file_content(
 def _check_range(header: str | None, size: int) -> None:
     """Starlette serves ranges itself; its errors are plain text, so malformed and unsatisfiable
     ranges are answered here, in the API's error shape."""
-    if not header:
+    if header is None:
         return
     unit, _, spec = header.strip().partition("=")
     items = [item.strip() for item in spec.split(",")] if unit.strip() == "bytes" else []
-    satisfiable = False
+    # Starlette answers 416 when *any* range starts outside the file: so must we.
+    satisfiable = True
     for item in items:
         match = _RANGE_ITEM.match(item)
         if match is None:
@@ -98,8 +136,8 @@ def _check_range(header: str | None, size: int) -> None:
         if (not start and not end) or (start and end and int(end) < int(start)):
             items = []
             break
-        if (start and int(start) < size) or (not start and end and int(end) > 0):
-            satisfiable = True
+        if not ((start and int(start) < size) or (not start and end and int(end) > 0)):
+            satisfiable = False
     if not items:
         raise BadRequest(f"The Range header {header!r} is malformed (expected bytes=start-end).")
     if not satisfiable:
@@ -109,9 +147,11 @@ def _check_range(header: str | None, size: int) -> None:
         )
 
 
-@router.delete("/{file_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/{file_id}", status_code=204, response_class=Response, responses=error_responses(404, 409)
+)
 async def delete_file(
-    file_id: int, user: CurrentUser, session: SessionDep, ctx: ContextDep
+    file_id: FileId, user: CurrentUser, session: SessionDep, ctx: ContextDep
 ) -> Response:
     await service.delete(ctx, session, user, file_id)
     return Response(status_code=204)

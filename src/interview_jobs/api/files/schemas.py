@@ -6,6 +6,8 @@ from datetime import datetime
 
 from interview_jobs.contracts.common import CamelModel
 
+MAX_ID = 2**63 - 1  # ids are 64-bit database keys
+
 
 class FileOut(CamelModel):
     id: int

@@ -14,13 +14,14 @@ import hashlib
 import os
 import re
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 import anyio.to_thread
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from interview_jobs.api.errors import (
     BadRequest,
@@ -174,7 +175,7 @@ async def receive_upload(request: Request, files_dir: Path, max_bytes: int) -> S
     sniffed: tuple[str, str] | None = None
     fh = await anyio.to_thread.run_sync(lambda: open(tmp, "wb"))  # noqa: SIM115
     try:
-        async for chunk in request.stream():
+        async for chunk in _stream(request):
             try:
                 parser.write(chunk)
             except Exception as exc:  # python-multipart raises its own errors on bad framing
@@ -221,6 +222,16 @@ async def receive_upload(request: Request, files_dir: Path, max_bytes: int) -> S
         file_size=size,
         sha256=hasher.hexdigest(),
     )
+
+
+async def _stream(request: Request) -> AsyncIterator[bytes]:
+    """The body's chunks; a client that goes away mid-upload is a 400 (nobody reads it), not an
+    unhandled ClientDisconnect logged as a server error."""
+    try:
+        async for chunk in request.stream():
+            yield chunk
+    except ClientDisconnect:
+        raise BadRequest("The client disconnected before the upload was complete.") from None
 
 
 def _require_video(head: bytes) -> tuple[str, str]:

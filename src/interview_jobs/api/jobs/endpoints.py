@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import TypeAdapter, ValidationError
 
 from interview_jobs.api.deps import ContextDep, CurrentUser, SessionDep
-from interview_jobs.api.errors import BadRequest, Unauthorized, ValidationFailed
+from interview_jobs.api.errors import BadRequest, Unauthorized, ValidationFailed, error_responses
 from interview_jobs.api.jobs import events, service
 from interview_jobs.api.jobs.schemas import (
     STATUS_MESSAGES,
@@ -27,8 +27,31 @@ from interview_jobs.contracts.common import AnalysisType, JobStatus
 from interview_jobs.contracts.forward import API_KEY_HEADER
 from interview_jobs.contracts.webhooks import SignatureError, verify
 
-router = APIRouter(prefix="/api/interview", tags=["jobs"])
+router = APIRouter(
+    prefix="/api/interview", tags=["jobs"], responses=error_responses(401, 404, 422, 503)
+)
 callback_router = APIRouter(tags=["callback"])
+
+# The callback's body is read raw (its signature covers the exact bytes), then validated as a
+# CallbackRequest: declared here. The schema itself is added by interview_jobs.api.openapi.
+_CALLBACK_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/CallbackRequest"}}
+        },
+    },
+    "parameters": [
+        {
+            "name": name,
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "Standard Webhooks header (required when WEBHOOK_SECRET is set)",
+        }
+        for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+    ],
+}
 
 _JOB_LIST = TypeAdapter(list[JobOut])
 
@@ -57,7 +80,12 @@ def _job_out(job: service.JobRow) -> JobOut:
     )
 
 
-@router.post("/analyze", status_code=202, response_model=InterviewJobResponse)
+@router.post(
+    "/analyze",
+    status_code=202,
+    response_model=InterviewJobResponse,
+    responses=error_responses(400, 409),
+)
 async def analyze(
     body: AnalyzeRequest,
     user: CurrentUser,
@@ -125,7 +153,7 @@ async def list_jobs(
     return Response(body, media_type="application/json", headers=headers)
 
 
-@router.post("/job/{job_id}/cancel", response_model=JobOut)
+@router.post("/job/{job_id}/cancel", response_model=JobOut, responses=error_responses(409))
 async def cancel_job(job_id: str, user: CurrentUser, session: SessionDep) -> JobOut:
     return _job_out(await service.cancel(session, user, job_id))
 
@@ -136,7 +164,11 @@ async def delete_job(job_id: str, user: CurrentUser, session: SessionDep) -> Res
     return Response(status_code=204)
 
 
-@router.get("/job/{job_id}/events", response_class=StreamingResponse)
+@router.get(
+    "/job/{job_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
+)
 async def job_events(
     job_id: str, user: CurrentUser, session: SessionDep, ctx: ContextDep
 ) -> StreamingResponse:
@@ -148,7 +180,12 @@ async def job_events(
     )
 
 
-@callback_router.post(CALLBACK_PATH, response_model=CallbackResponse)
+@callback_router.post(
+    CALLBACK_PATH,
+    response_model=CallbackResponse,
+    responses=error_responses(400, 401, 404, 409, 422, 503),
+    openapi_extra=_CALLBACK_BODY,
+)
 async def analysis_callback(
     request: Request, session: SessionDep, ctx: ContextDep
 ) -> CallbackResponse:

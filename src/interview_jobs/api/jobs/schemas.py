@@ -13,14 +13,21 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from interview_jobs.contracts.common import AnalysisType, CamelModel, JobStatus
 
 MAX_PAGE = 200
+MAX_ID = 2**63 - 1  # ids are 64-bit database keys
+_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?(/[!-~]*)?$"
 
 
 class AnalyzeRequest(CamelModel):
     """``POST /api/interview/analyze``. A ``userId`` in the body (the seed's request carries one)
     is ignored: the job belongs to the token's user."""
 
-    video_url: str | None = Field(default=None, max_length=4096)
-    file_id: int | None = Field(default=None, ge=1)
+    video_url: str | None = Field(
+        default=None,
+        max_length=4096,
+        # Documents what the validator below accepts (the validator is what decides).
+        json_schema_extra={"format": "uri", "pattern": _URL_PATTERN},
+    )
+    file_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     analysis_type: AnalysisType = AnalysisType.COMPREHENSIVE
 
     @field_validator("video_url")

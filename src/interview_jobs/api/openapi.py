@@ -1,0 +1,95 @@
+"""The API's OpenAPI document: FastAPI's, plus what it cannot see by itself.
+
+* **Security.** The bearer token is read by our own dependencies (``deps.current_user`` /
+  ``optional_user``), not by a FastAPI security class (one less step on every request), so the
+  schemes are declared here: each operation whose dependencies include ``current_user`` needs
+  ``bearerAuth``; ``optional_user`` makes it optional (the signed file URL is the alternative);
+  the callback needs ``callbackApiKey`` (``X-API-Key``). Derived from the routes, so a new
+  endpoint is declared the way its dependencies say.
+* **Schemas of bodies read by hand** (the callback's, validated after its signature is checked).
+
+The document is built once, on first request of ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from interview_jobs.api.deps import current_user, optional_user
+from interview_jobs.api.routes import iter_endpoints
+from interview_jobs.contracts.callback import CALLBACK_PATH, CallbackRequest
+from interview_jobs.contracts.forward import API_KEY_HEADER
+
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+    "callbackApiKey": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER},
+}
+
+
+def _calls(dependant: Dependant) -> set[Callable[..., Any]]:
+    found: set[Callable[..., Any]] = set()
+    for dep in dependant.dependencies:
+        if dep.call is not None:
+            found.add(dep.call)
+        found |= _calls(dep)
+    return found
+
+
+def route_auth(route: APIRoute, path: str) -> str:
+    """``"bearer"``, ``"optional-bearer"``, ``"callback"`` or ``"none"``: what a route needs."""
+    if path == CALLBACK_PATH:
+        return "callback"
+    calls = _calls(route.dependant)
+    if current_user in calls:
+        return "bearer"
+    if optional_user in calls:
+        return "optional-bearer"
+    return "none"
+
+
+_SECURITY: dict[str, list[dict[str, list[str]]]] = {
+    "bearer": [{"bearerAuth": []}],
+    "optional-bearer": [{"bearerAuth": []}, {}],
+    "callback": [{"callbackApiKey": []}],
+}
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    document = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = document.setdefault("components", {})
+    components["securitySchemes"] = SECURITY_SCHEMES
+    schemas = components.setdefault("schemas", {})
+    callback_schema = CallbackRequest.model_json_schema(
+        by_alias=True, ref_template="#/components/schemas/{model}"
+    )
+    schemas.update(callback_schema.pop("$defs", {}))
+    schemas["CallbackRequest"] = callback_schema
+    for endpoint in iter_endpoints(app):
+        route = endpoint.route
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        security = _SECURITY.get(route_auth(route, endpoint.path))
+        if security is None:
+            continue
+        for method in endpoint.methods:
+            operation = document["paths"][endpoint.path].get(method.lower())
+            if operation is not None:
+                operation["security"] = security
+    return document
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
