@@ -184,3 +184,25 @@ def test_espeak_speech_is_transcribed(tmp_path: Path, tiny: Analyzer) -> None:
     result = tiny.analyze(wav, analysis_type="speech")
     # measured 0.27 ("working on a Mac and Benjini"): espeak is robotic, tiny.en is small
     assert wer(text, result["transcript"]["text"]) <= 0.35
+
+
+def test_progress_and_cancel(clip60: GroundTruth, tiny: Analyzer) -> None:
+    import threading
+
+    calls: list[tuple[float, str]] = []
+    tiny.analyze(clip60.path, progress=lambda f, s: calls.append((f, s)))
+    fractions = [f for f, _ in calls]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert len(calls) >= 10 and {"transcribing", "done"} <= {s for _, s in calls}
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(fraction: float, stage: str) -> None:
+        if fraction > 0.2:
+            raise Cancelled
+
+    before = threading.active_count()
+    with pytest.raises(Cancelled):
+        tiny.analyze(clip60.path, progress=cancel)
+    assert threading.active_count() == before, "the visual thread has stopped"

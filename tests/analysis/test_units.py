@@ -192,3 +192,32 @@ def test_feedback_json_shape() -> None:
         "message": "A 6.2 s pause at 01:23.",
         "atSeconds": 83.0,
     }
+
+
+def test_progress_from_a_helper_thread_is_serialised_and_aborts_the_caller() -> None:
+    import threading
+
+    seen: list[int] = []
+
+    def callback(fraction: float, stage: str) -> None:
+        seen.append(threading.get_ident())
+        if fraction > 0.5:
+            raise RuntimeError("cancelled")
+
+    progress = _Progress(callback, {"visual": 1.0})
+
+    def helper() -> None:
+        for i in range(1, 101):
+            progress.set("visual", i / 100)
+            try:
+                progress.report()
+            except _Aborted:
+                return
+
+    thread = threading.Thread(target=helper)
+    thread.start()
+    thread.join()
+    assert len(set(seen)) == 1 and seen[0] != threading.get_ident()
+    with pytest.raises(_Aborted) as caught:
+        progress.report("transcribing")
+    assert isinstance(caught.value.original, RuntimeError)

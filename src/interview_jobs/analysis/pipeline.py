@@ -91,7 +91,13 @@ class _Aborted(Exception):
 
 
 class _Progress:
-    """Monotonic, throttled progress from two branches; the callback runs on the calling thread."""
+    """Monotonic, throttled progress from two branches.
+
+    Calls to the callback are serialised (one at a time, never concurrently) and come from the
+    calling thread or, while Whisper holds it for seconds, from the visual branch's thread, so
+    that a progress bar moves every half second. An exception raised by the callback in the
+    helper thread stops that branch and is raised in the calling thread at its next report.
+    """
 
     def __init__(self, callback: ProgressFn | None, weights: dict[str, float]) -> None:
         self._callback = callback
@@ -101,6 +107,9 @@ class _Progress:
         self._last_value = -1.0
         self._last_time = 0.0
         self._lock = threading.Lock()
+        self._call_lock = threading.Lock()
+        self._owner = threading.get_ident()
+        self.aborted: BaseException | None = None
         self.stage = "probe"
 
     def set(self, branch: str, fraction: float) -> None:
@@ -110,25 +119,34 @@ class _Progress:
     def report(
         self, stage: str | None = None, force: bool = False, value: float | None = None
     ) -> None:
-        if stage is not None:
+        if stage is not None and threading.get_ident() == self._owner:
             self.stage = stage
+        self.raise_if_aborted()
         if self._callback is None:
             return
-        with self._lock:
-            fraction = (
-                value
-                if value is not None
-                else 0.02 + 0.93 * sum(self._weights[k] * v for k, v in self._done.items())
-            )
-        fraction = max(self._last_value, min(1.0, fraction))
-        now = time.monotonic()
-        if not force and fraction - self._last_value < 0.005 and now - self._last_time < 0.5:
-            return
-        self._last_value, self._last_time = fraction, now
-        try:
-            self._callback(round(fraction, 4), self.stage)
-        except BaseException as exc:
-            raise _Aborted(exc) from exc
+        with self._call_lock:
+            with self._lock:
+                fraction = (
+                    value
+                    if value is not None
+                    else 0.02 + 0.93 * sum(self._weights[k] * v for k, v in self._done.items())
+                )
+            fraction = max(self._last_value, min(1.0, fraction))
+            now = time.monotonic()
+            if not force and fraction - self._last_value < 0.005 and now - self._last_time < 0.5:
+                return
+            self._last_value, self._last_time = fraction, now
+            try:
+                self._callback(round(fraction, 4), self.stage)
+            except BaseException as exc:
+                if threading.get_ident() == self._owner:
+                    raise _Aborted(exc) from exc
+                self.aborted = exc
+                raise _Aborted(exc) from exc
+
+    def raise_if_aborted(self) -> None:
+        if self.aborted is not None and threading.get_ident() == self._owner:
+            raise _Aborted(self.aborted)
 
 
 @contextmanager
@@ -292,13 +310,14 @@ class Analyzer:
             if run.want_speech:
                 self._speech_branch(run, ctx, prog, duration_hint)
             if visual_future is not None:
-                prog.report("visual")
+                prog.report("analysing frames")
                 while True:
                     try:
                         visual_future.result(timeout=0.25)
                         break
                     except TimeoutError:
                         prog.report()
+            prog.raise_if_aborted()
         finally:
             stop.set()
             if executor is not None:
@@ -414,8 +433,7 @@ class Analyzer:
                         stage.feed(frame)
                 if duration > 0:
                     prog.set("visual", frame.time / duration)
-                if report_here:
-                    prog.report("analysing frames")
+                prog.report("analysing frames" if report_here else None)
             for name, stage in stages:
                 findings = stage.finish()
                 run.findings[name] = findings
