@@ -55,3 +55,35 @@ def setup_logging(process: str) -> None:
     # Their per-request INFO lines would drown ours; warnings still show.
     for noisy in ("pika", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def uvicorn_log_config(process: str) -> dict[str, object]:
+    """A ``logging.config.dictConfig`` for ``uvicorn.run(log_config=…)``: every logger (uvicorn's
+    access and error logs included) through one handler with :class:`RedactingFilter`. A dict,
+    not a call of :func:`setup_logging`, so that uvicorn's worker processes apply it too."""
+    level = os.environ.get("INTERVIEW_JOBS_LOG_LEVEL", "INFO").upper()
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": RedactingFilter}},
+        "formatters": {
+            "default": {
+                "format": f"%(asctime)s %(levelname)s [{process}:%(process)d] %(name)s: "
+                "%(message)s"
+            }
+        },
+        "handlers": {
+            "default": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "filters": ["redact"],
+            }
+        },
+        "root": {"handlers": ["default"], "level": level},
+        "loggers": {
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            "uvicorn.access": {"handlers": [], "propagate": True},
+            **{n: {"level": "WARNING"} for n in ("pika", "httpx", "httpcore")},
+        },
+    }

@@ -29,7 +29,9 @@ def serve(
 
     from interview_jobs.api import migrate
     from interview_jobs.config import get_settings
+    from interview_jobs.logs import setup_logging, uvicorn_log_config
 
+    setup_logging("api")
     settings = get_settings()  # resolves (and in development generates) the secrets first
     if upgrade:
         migrate.upgrade(settings.resolved_database_url)
@@ -40,6 +42,9 @@ def serve(
         port=port or settings.api_port,
         workers=workers,
         log_level=log_level,
+        # uvicorn's default config gives its loggers handlers of their own, past the redacting
+        # filter: the access log then kept the signature of every signed file URL.
+        log_config=uvicorn_log_config("api"),
         proxy_headers=True,
     )
 
