@@ -18,12 +18,13 @@ retrying later).
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import time
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpcore
 import httpx
@@ -53,10 +54,18 @@ class BlockedAddressError(PermanentFetchError):
     """The URL resolves to an address the AI backend must not reach."""
 
 
+# NAT64 prefixes (RFC 6052 well-known, RFC 8215 local-use): the last 32 bits are an IPv4
+# address that a NAT64 gateway would connect to, e.g. 64:ff9b::a00:1 is 10.0.0.1. Python calls
+# them global.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
 def address_is_public(ip_text: str) -> bool:
     ip = ipaddress.ip_address(ip_text.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):
         embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is None and any(ip in net for net in _NAT64):
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if embedded is not None:
             ip = embedded
     return bool(ip.is_global) and not ip.is_multicast
@@ -136,15 +145,18 @@ class Downloaded:
 
 
 def is_own_signed_file_url(url: str, api_url: str) -> bool:
-    """True for ``{API_URL}/api/files/{id}/content?…signature=…`` — the API signs these itself."""
+    """True for ``{API_URL}/api/files/{id}/content?…signature=…`` — the API signs these itself.
+
+    Exactly that path (digits for the id; no dot segments or escapes that an HTTP client would
+    normalise into another path of the API's host) and a real ``signature`` query parameter.
+    """
     own, target = urlsplit(api_url), urlsplit(url)
     if (own.scheme, own.netloc) != (target.scheme, target.netloc):
         return False
-    base = own.path.rstrip("/")
-    path = target.path
-    if not path.startswith(base + "/api/files/") or not path.endswith("/content"):
+    base = re.escape(own.path.rstrip("/"))
+    if re.fullmatch(rf"{base}/api/files/[0-9]+/content", target.path) is None:
         return False
-    return "signature=" in target.query
+    return "signature" in parse_qs(target.query)
 
 
 def _host_port(url: str) -> str:
