@@ -68,8 +68,7 @@ def uvicorn_log_config(process: str) -> dict[str, object]:
         "filters": {"redact": {"()": RedactingFilter}},
         "formatters": {
             "default": {
-                "format": f"%(asctime)s %(levelname)s [{process}:%(process)d] %(name)s: "
-                "%(message)s"
+                "format": f"%(asctime)s %(levelname)s [{process}:%(process)d] %(name)s: %(message)s"
             }
         },
         "handlers": {

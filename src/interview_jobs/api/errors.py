@@ -284,9 +284,11 @@ async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
 
 # PostgreSQL error classes (SQLSTATE's first two characters): 22 data exception (a NUL in a
 # string, a number out of range) is bad input; 08 connection exception, 53 insufficient
-# resources, 57 operator intervention (the server is shutting down or restarting) mean "down".
+# resources, 57 operator intervention (the server is shutting down or restarting) mean "down";
+# 40 transaction rollback (a deadlock or serialization failure) means "try again".
 _BAD_INPUT_CLASSES = frozenset({"22"})
 _UNAVAILABLE_CLASSES = frozenset({"08", "53", "57"})
+_RETRY_CLASSES = frozenset({"40"})
 
 
 async def _by_sqlstate(request: Request, exc: Exception, sqlstate: str | None) -> JSONResponse:
@@ -295,6 +297,14 @@ async def _by_sqlstate(request: Request, exc: Exception, sqlstate: str | None) -
         return await _unstorable_value(request, exc)
     if kind in _UNAVAILABLE_CLASSES:
         return await _database_unavailable(request, exc)
+    if kind in _RETRY_CLASSES:
+        log.warning("transaction aborted by the database (%s); the client may retry", sqlstate)
+        return error_response(
+            503,
+            "ServiceUnavailable",
+            "The database aborted this request in a conflict with another one; retry it.",
+            headers={"Retry-After": "1"},
+        )
     return await _unexpected(request, exc)
 
 

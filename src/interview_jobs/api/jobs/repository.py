@@ -129,8 +129,10 @@ async def active_job_using_file(session: AsyncSession, file_id: int) -> Intervie
 
 
 async def delete_job(session: AsyncSession, job_pk: int) -> None:
-    await session.execute(delete(outbox).where(outbox.c.job_pk == job_pk))
+    # The job's row first (its outbox rows go with it, ON DELETE CASCADE): locks are taken
+    # jobs-then-outbox by every writer, so that none deadlocks with another.
     await session.execute(delete(jobs).where(jobs.c.id == job_pk))
+    await session.execute(delete(outbox).where(outbox.c.job_pk == job_pk))
 
 
 async def count_active(session: AsyncSession) -> int:
