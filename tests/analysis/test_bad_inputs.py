@@ -88,6 +88,9 @@ def test_silent_video(
     assert speech["speakingRatio"] == 0 and result["transcript"]["words"] == []
     assert any("No speech" in f["message"] for f in result["feedback"])
     assert result["metrics"]["visual"]["facePresenceRatio"] > 0.5
+    # Saying nothing is not a good interview: the speech sub-scores are 0, not left out.
+    assert {result["subScores"][k] for k in ("pace", "fillers", "pauses", "voice")} == {0.0}
+    assert result["score"] < 50
 
 
 def test_no_face(

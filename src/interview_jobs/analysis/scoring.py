@@ -54,6 +54,10 @@ def ordinal_minute(index: int) -> str:
     return f"the {names[index]} minute" if index < len(names) else f"minute {index + 1}"
 
 
+# Speech sub-scores that are 0 when the audio track holds no speech at all.
+SILENT_ZERO = ("pace", "fillers", "pauses", "voice")
+
+
 def _clip(value: float) -> float:
     return round(max(0.0, min(100.0, value)), 1)
 
@@ -163,7 +167,19 @@ def _speech_feedback(
     details: dict[str, str],
 ) -> None:
     if not speech.words:
-        fb.append(Feedback("speech", "warning", "No speech was detected in the audio track."))
+        # Nobody answered: like a video without a face, that scores 0 rather than dropping out of
+        # the mean (a silent interview must not score 100 on its framing alone).
+        for name in SILENT_ZERO:
+            subs[name] = 0.0
+        details["pace"] = "no speech"
+        fb.append(
+            Feedback(
+                "speech",
+                "warning",
+                "No speech was detected in the audio track, so pace, filler words, pauses and "
+                "voice score 0.",
+            )
+        )
         return
     wpm = speech.words_per_minute()
     span_min = max((speech.words[-1].end - speech.words[0].start) / 60, 1 / 60)
