@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -209,6 +210,15 @@ class Settings(BaseSettings):
             raise ConfigError(f"INTERVIEW_JOBS_{name.upper()} is not set")
         return value.get_secret_value()
 
+    def accepted_secrets(self, name: str) -> list[str]:
+        """Every value of a secret: during a rotation a secret may list several, separated by
+        spaces or commas — the new one first. Receivers accept any of them (SECURITY.md)."""
+        return split_secrets(self.secret(name))
+
+    def current_secret(self, name: str) -> str:
+        """The value to send or sign with: the first one listed."""
+        return self.accepted_secrets(name)[0]
+
     # ---- secrets ----
     def with_secrets(self) -> Settings:
         """Return settings whose secrets are all set.
@@ -222,8 +232,11 @@ class Settings(BaseSettings):
                 if name == "url_signing_secret":
                     continue  # derived from JWT_SECRET when unset
                 value = getattr(self, name)
-                raw = value.get_secret_value() if value else ""
-                if raw.lower() in PLACEHOLDER_SECRETS or len(raw) < MIN_SECRET_LENGTH:
+                values = split_secrets(value.get_secret_value() if value else "") or [""]
+                if any(
+                    raw.lower() in PLACEHOLDER_SECRETS or len(raw) < MIN_SECRET_LENGTH
+                    for raw in values
+                ):
                     problems.append(f"INTERVIEW_JOBS_{name.upper()}")
             if problems:
                 raise ConfigError(
@@ -236,6 +249,12 @@ class Settings(BaseSettings):
             return self
         stored = _load_or_create_secret_file(self.data_dir / "secrets.json")
         return self.model_copy(update={name: SecretStr(stored[name]) for name in missing})
+
+
+def split_secrets(value: str) -> list[str]:
+    """``"new old"`` or ``"new,old"`` → ``["new", "old"]`` (no secret contains a space or comma:
+    ours are URL-safe base64 or ``whsec_`` + base64)."""
+    return [part for part in re.split(r"[\s,]+", value.strip()) if part]
 
 
 def _new_secret(name: str) -> str:

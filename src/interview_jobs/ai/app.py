@@ -88,7 +88,7 @@ class _Metrics:
 def create_ai_app(settings: Settings, *, run_embedded_workers: bool | None = None) -> FastAPI:
     """The ingress app. ``run_embedded_workers`` defaults to "no BROKER_URL"."""
     embedded = settings.is_embedded if run_embedded_workers is None else run_embedded_workers
-    api_key = settings.secret("ai_api_key").encode()
+    api_keys = [k.encode() for k in settings.accepted_secrets("ai_api_key")]
     state: dict[str, TaskRuntime] = {}
     metrics = _Metrics(state)
 
@@ -127,7 +127,7 @@ def create_ai_app(settings: Settings, *, run_embedded_workers: bool | None = Non
     @app.post(FORWARD_PATH, status_code=202, response_model=ForwardAccepted)
     async def accept_forward(request: Request) -> Response:
         given = request.headers.get(API_KEY_HEADER, "").encode()
-        if not given or not hmac.compare_digest(given, api_key):
+        if not given or not any(hmac.compare_digest(given, k) for k in api_keys):
             metrics.forwards.labels("unauthorized").inc()
             return _error(401, "Unauthorized", f"a valid {API_KEY_HEADER} header is required")
         raw = await request.body()

@@ -134,7 +134,7 @@ class TaskRuntime:
             settings=settings,
             ledger=self.ledger,
             callbacks=CallbackClient(
-                api_key=settings.secret("callback_api_key"),
+                api_key=settings.current_secret("callback_api_key"),
                 webhook_secret=settings.secret("webhook_secret"),
             ),
             analysis=AnalysisProcess(settings.analysis_options()),

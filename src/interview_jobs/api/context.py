@@ -33,27 +33,39 @@ class AppContext:
     wake_dispatcher: Callable[[], None] = field(default=lambda: None)
     # access token -> (user, expiry): see deps.decode_token
     token_cache: dict[str, tuple[Any, float]] = field(default_factory=dict)
-    jwt_key: bytes = field(init=False)
-    url_signing_key: bytes = field(init=False)
-    callback_api_key: bytes = field(init=False)
+    # Each secret may list several values while it is rotated (SECURITY.md): the first signs,
+    # any of them is accepted. ``jwt_key``/``url_signing_key`` are the signing (first) keys.
+    jwt_keys: list[bytes] = field(init=False)
+    url_signing_keys: list[bytes] = field(init=False)
+    callback_api_keys: list[bytes] = field(init=False)
     webhook_secret: str | None = field(init=False)
+
+    @property
+    def jwt_key(self) -> bytes:
+        return self.jwt_keys[0]
+
+    @property
+    def url_signing_key(self) -> bytes:
+        return self.url_signing_keys[0]
 
     def __post_init__(self) -> None:
         s = self.settings
-        jwt_secret = s.secret("jwt_secret")
+        jwt_secrets = s.accepted_secrets("jwt_secret")
         # A 32-byte key derived from JWT_SECRET: HS256 wants at least 32 bytes (RFC 7518 3.2),
         # and the setting may be as short as 16 characters.
-        self.jwt_key = hmac.new(
-            jwt_secret.encode(), b"interview-jobs/access-tokens", hashlib.sha256
-        ).digest()
+        self.jwt_keys = [
+            hmac.new(one.encode(), b"interview-jobs/access-tokens", hashlib.sha256).digest()
+            for one in jwt_secrets
+        ]
         if s.url_signing_secret is not None:
-            self.url_signing_key = s.url_signing_secret.get_secret_value().encode()
+            self.url_signing_keys = [k.encode() for k in s.accepted_secrets("url_signing_secret")]
         else:
             # A key of its own, derived so that a leaked signed URL says nothing about JWT_SECRET.
-            self.url_signing_key = hmac.new(
-                jwt_secret.encode(), b"interview-jobs/signed-file-urls", hashlib.sha256
-            ).digest()
-        self.callback_api_key = s.secret("callback_api_key").encode()
+            self.url_signing_keys = [
+                hmac.new(one.encode(), b"interview-jobs/signed-file-urls", hashlib.sha256).digest()
+                for one in jwt_secrets
+            ]
+        self.callback_api_keys = [k.encode() for k in s.accepted_secrets("callback_api_key")]
         self.webhook_secret = (
             s.webhook_secret.get_secret_value() if s.webhook_secret is not None else None
         )

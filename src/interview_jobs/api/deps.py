@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
@@ -98,11 +98,26 @@ def decode_token(ctx: AppContext, token: str) -> AuthUser:
 TOKEN_CACHE_SIZE = 10_000
 
 
+def _decode(ctx: AppContext, token: str) -> dict[str, Any]:
+    """The token's claims, checked with the current key or (during a rotation) a previous one."""
+    for key in ctx.jwt_keys[:-1]:
+        try:
+            return _decode_with(key, token)
+        except jwt.InvalidSignatureError:
+            continue
+    return _decode_with(ctx.jwt_keys[-1], token)
+
+
+def _decode_with(key: bytes, token: str) -> dict[str, Any]:
+    claims: dict[str, Any] = jwt.decode(
+        token, key, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub"]}
+    )
+    return claims
+
+
 def _verify_token(ctx: AppContext, token: str) -> tuple[AuthUser, float]:
     try:
-        claims = jwt.decode(
-            token, ctx.jwt_key, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub"]}
-        )
+        claims = _decode(ctx, token)
         user = AuthUser(id=int(claims["sub"]), username=str(claims.get("name", "")))
         return user, float(claims["exp"])
     except jwt.ExpiredSignatureError:

@@ -310,7 +310,7 @@ class Dispatcher:
             response = await self.client.post(
                 f"{self.settings.ai_url}{FORWARD_PATH}",
                 json=self._forward_body(row),
-                headers={API_KEY_HEADER: self.ctx.settings.secret("ai_api_key")},
+                headers={API_KEY_HEADER: self.ctx.settings.current_secret("ai_api_key")},
                 timeout=self.settings.forward_timeout_seconds,
             )
         except httpx.HTTPError as exc:

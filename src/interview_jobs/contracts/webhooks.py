@@ -8,6 +8,7 @@ This module only adds a typed error and makes every malformed header a verificat
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -19,11 +20,21 @@ class SignatureError(Exception):
     """The webhook headers are missing, malformed, too old/new, or the signature does not match."""
 
 
+def webhook_secrets(secret: str) -> list[str]:
+    """``WEBHOOK_SECRET`` may list several secrets (space- or comma-separated) while one is
+    rotated: the sender signs with each (Standard Webhooks carries several signatures, space-
+    separated, in one header), the receiver accepts a signature by any."""
+    return [part for part in re.split(r"[\s,]+", secret.strip()) if part]
+
+
 def sign_headers(secret: str, body: str, msg_id: str | None = None) -> dict[str, str]:
-    """Headers (webhook-id, webhook-timestamp, webhook-signature) for ``body``."""
+    """Headers (webhook-id, webhook-timestamp, webhook-signature) for ``body``; one signature
+    per secret listed in ``secret``."""
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
     now = datetime.now(tz=UTC)
-    signature = Webhook(secret).sign(msg_id=msg_id, timestamp=now, data=body)
+    signature = " ".join(
+        Webhook(s).sign(msg_id=msg_id, timestamp=now, data=body) for s in webhook_secrets(secret)
+    )
     return {
         "webhook-id": msg_id,
         "webhook-timestamp": str(int(now.timestamp())),
@@ -32,10 +43,15 @@ def sign_headers(secret: str, body: str, msg_id: str | None = None) -> dict[str,
 
 
 def verify(secret: str, body: bytes, headers: Mapping[str, str]) -> str:
-    """Verify ``body`` against the Standard Webhooks headers; returns the webhook-id."""
+    """Verify ``body`` against the Standard Webhooks headers with any of the listed secrets;
+    returns the webhook-id."""
     lowered = {k.lower(): v for k, v in headers.items()}
-    try:
-        Webhook(secret).verify(body, lowered, json_parse=False)
-    except Exception as exc:  # the package raises several types on malformed headers
-        raise SignatureError(str(exc) or type(exc).__name__) from exc
-    return lowered["webhook-id"]
+    failure: Exception | None = None
+    for one in webhook_secrets(secret):
+        try:
+            Webhook(one).verify(body, lowered, json_parse=False)
+        except Exception as exc:  # the package raises several types on malformed headers
+            failure = failure or exc
+            continue
+        return lowered["webhook-id"]
+    raise SignatureError(str(failure) or type(failure).__name__) from failure

@@ -97,7 +97,7 @@ async def get_file_content(
 ) -> Response:
     """The bytes, for the owner's token or a valid signed URL (Range supported)."""
     if expires is not None or signature is not None:
-        signing.check_signature(ctx.url_signing_key, file_id, expires, signature)
+        signing.check_signature(ctx.url_signing_keys, file_id, expires, signature)
         upload = await service.get_any(session, file_id)
     elif user is not None:
         upload = await service.get_owned(session, user, file_id)

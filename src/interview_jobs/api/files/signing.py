@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from interview_jobs.api.errors import Forbidden
@@ -26,16 +27,19 @@ def signed_content_url(
     return f"{api_url}{content_path(file_id)}?{query}"
 
 
-def check_signature(key: bytes, file_id: int, expires: str | None, signature: str | None) -> None:
-    """Raise Forbidden unless ``expires``/``signature`` are a valid, unexpired pair for the file."""
+def check_signature(
+    key: bytes | Sequence[bytes], file_id: int, expires: str | None, signature: str | None
+) -> None:
+    """Raise Forbidden unless ``expires``/``signature`` are a valid, unexpired pair for the file
+    (made with ``key``, or any of the keys of a rotation)."""
     if not expires or not signature:
         raise Forbidden("A signed URL needs both 'expires' and 'signature'.")
     try:
         expires_at = int(expires)
     except ValueError:
         raise Forbidden("The signed URL is not valid.") from None
-    expected = _signature(key, file_id, expires_at)
-    if not hmac.compare_digest(expected, signature):
+    keys = [key] if isinstance(key, bytes) else list(key)
+    if not any(hmac.compare_digest(_signature(k, file_id, expires_at), signature) for k in keys):
         raise Forbidden("The signed URL is not valid.")
     if expires_at < time.time():
         raise Forbidden("The signed URL has expired.")

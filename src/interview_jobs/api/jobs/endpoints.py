@@ -191,7 +191,7 @@ async def analysis_callback(
 ) -> CallbackResponse:
     """The AI backend's report: API key, then (when WEBHOOK_SECRET is set) the signature."""
     key = request.headers.get(API_KEY_HEADER)
-    if not key or not hmac.compare_digest(key.encode(), ctx.callback_api_key):
+    if not key or not any(hmac.compare_digest(key.encode(), k) for k in ctx.callback_api_keys):
         raise Unauthorized(f"A valid {API_KEY_HEADER} header is required.", bearer=False)
     raw = await request.body()
     webhook_id: str | None = None
