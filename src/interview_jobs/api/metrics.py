@@ -33,6 +33,13 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.results = Counter(
+            "interview_jobs_results_applied",
+            "Terminal results of the AI backend applied to a job (counted after commit); a "
+            "result applied twice would show as more COMPLETED here than COMPLETED jobs",
+            ["status"],
+            registry=self.registry,
+        )
         self.forwards = Counter(
             "interview_jobs_forwards",
             "Forwards to the AI backend by outcome (accepted, retry, rejected)",

@@ -268,6 +268,9 @@ async def apply_callback(
                 details={"attempt": job.attempt},
             )
         if await _apply(ctx, session, job, target, attempt, body, analysis):
+            if target.is_terminal:
+                results = ctx.metrics.results.labels(target.value)
+                on_commit(session, results.inc)
             if webhook_id is not None:
                 await repository.remember_webhook(session, webhook_id, job.job_id, utcnow())
             message = f"Job is now {target}."
