@@ -16,8 +16,10 @@ followed until it is terminal or the bound passes. Printed per fault: jobs submi
 FAILED, lost (not terminal within the bound — must be 0), applied twice (results applied per
 the APIs' ``interview_jobs_results_applied_total`` counters, scraped every second, minus jobs
 with that result — must be 0), the highest attempt, deadline re-forwards ("refwd"), the outage
-(fault → component healthy again), the drain (fault → last job terminal) and how many
-submissions had to be retried on the other API process. The callback endpoint's outage (75 s
+(fault → component healthy again), the drain (fault → last job terminal), how many
+submissions had to be retried on the other API process, and the 5xx answers this script's
+requests got and the 500s the API processes logged for anyone (503 while a dependency is down
+is the contract; a 500 is a bug). The callback endpoint's outage (75 s
 by default) is longer than the deadline, so that path is exercised: jobs are forwarded again
 while their first result waits, and the late result of the old attempt must not apply.
 
@@ -63,6 +65,28 @@ SECRETS = {
 }
 TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
 ANALYSIS_TYPE = ["comprehensive"]  # --analysis
+
+
+class ServerErrors:
+    """5xx answers the clients of this script saw (a 503 while a dependency is down is the
+    contract; a 500 is a bug)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def note(self, status: int) -> None:
+        if status >= 500:
+            with self._lock:
+                self.counts[status] = self.counts.get(status, 0) + 1
+
+    def take(self) -> str:
+        with self._lock:
+            counts, self.counts = self.counts, {}
+        return ",".join(f"{n}×{code}" for code, n in sorted(counts.items())) or "none"
+
+
+SERVER_ERRORS = ServerErrors()
 PASSWORD = "faults-password-123"
 FAULTS = [
     "kill-api",
@@ -315,6 +339,7 @@ def submit(system: System, i: int) -> tuple[str, str, int]:
                     headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
                     timeout=10,
                 )
+                SERVER_ERRORS.note(r.status_code)
                 if r.status_code == 202:
                     return token, r.json()["jobId"], retries
             except httpx.HTTPError:
@@ -335,6 +360,7 @@ def job_states(system: System, jobs: list[tuple[str, str]]) -> dict[str, dict[st
                     headers={"Authorization": f"Bearer {token}"},
                     timeout=5,
                 )
+                SERVER_ERRORS.note(r.status_code)
                 if r.status_code == 200:
                     states[job_id] = r.json()
                     break
@@ -451,11 +477,26 @@ class Outcome:
     outage: float
     drain: float | None
     submit_retries: int
+    server_errors: str  # 5xx answers seen by the clients here, e.g. "3×503"
+    unhandled: int  # 500s the API processes logged (any client: also the AI backend's calls)
     load: str
+
+
+def unhandled_errors(system: System) -> int:
+    """Lines of the API processes' logs that record a 500 (an unhandled exception)."""
+    total = 0
+    for name in system.apis:
+        with contextlib.suppress(OSError):
+            total += (
+                system.procs[name].log_path.read_text(errors="replace").count("unhandled error")
+            )
+    return total
 
 
 def run_fault(system: System, fault: str, jobs: int, bound: float) -> Outcome:
     before = system.counter.totals()
+    unhandled_before = unhandled_errors(system)
+    SERVER_ERRORS.take()
     submitted: list[tuple[str, str]] = []
     retries = 0
     half = max(1, jobs // 2)
@@ -522,13 +563,16 @@ def run_fault(system: System, fault: str, jobs: int, bound: float) -> Outcome:
         outage=outage,
         drain=drain,
         submit_retries=retries,
+        server_errors=SERVER_ERRORS.take(),
+        unhandled=unhandled_errors(system) - unhandled_before,
         load=load_average(),
     )
 
 
 HEADER = (
     f"{'fault':<17}{'jobs':>5}{'COMPL':>7}{'FAILED':>7}{'lost':>5}{'twice':>6}{'applied':>9}"
-    f"{'max att':>8}{'refwd':>6}{'outage s':>9}{'drain s':>8}{'retries':>8}  load"
+    f"{'max att':>8}{'refwd':>6}{'outage s':>9}{'drain s':>8}{'retries':>8}{'5xx seen':>10}"
+    f"{'500 log':>8}  load"
 )
 
 
@@ -537,7 +581,8 @@ def _row(o: Outcome) -> str:
     return (
         f"{o.fault:<17}{o.submitted:>5}{o.completed:>7}{o.failed:>7}{o.lost:>5}"
         f"{o.applied_twice:>6}{o.counted:>9}{o.max_attempt:>8}{o.reforwarded:>6}"
-        f"{o.outage:>9.1f}{drain:>8}{o.submit_retries:>8}  {o.load}"
+        f"{o.outage:>9.1f}{drain:>8}{o.submit_retries:>8}{o.server_errors:>10}"
+        f"{o.unhandled:>8}  {o.load}"
     )
 
 
