@@ -20,7 +20,8 @@ from starlette.routing import Route
 from interview_jobs.api.dispatch import Dispatcher
 from interview_jobs.api.models import utcnow
 from interview_jobs.contracts.forward import FORWARD_PATH
-from tests.api.conftest import AI_KEY, create_job, free_port, serve, upload
+from tests.api.conftest import AI_KEY, create_job, serve, upload
+from tests.support.servers import free_port
 
 
 @dataclass
@@ -233,3 +234,17 @@ async def test_dispatcher_loop_forwards_after_commit(
         with pytest.raises(asyncio.CancelledError):
             await task
     assert stub.received[0]["jobId"] == job["jobId"]
+
+
+async def test_dispatcher_stops_when_cancelled_as_it_is_woken(app: FastAPI) -> None:
+    """A cancellation that arrives together with a wake-up must still stop the loop (Python
+    3.11's asyncio.wait_for swallowed it, and the CI run hung on this test's neighbour)."""
+    d = dispatcher(app)
+    for _ in range(20):
+        task = asyncio.create_task(d.run_forever())
+        await asyncio.sleep(0.02)  # idle: waiting to be woken
+        d.wake()
+        task.cancel()
+        async with asyncio.timeout(5):  # TimeoutError = the loop ignored its cancellation
+            await asyncio.wait([task])
+        assert task.cancelled()

@@ -128,8 +128,11 @@ class Dispatcher:
                 log.exception("dispatcher round failed")
             if report.busy:
                 continue
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that arrives as the wake-up event fires, and the loop then never stops (seen in CI).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.dispatch_interval_seconds)
+                async with asyncio.timeout(self.settings.dispatch_interval_seconds):
+                    await self._wake.wait()
             if self._wake.is_set():
                 # Woken by a commit: linger a moment so that a burst of new jobs goes out as one
                 # batch (one claim, one record transaction) instead of one round per job.
