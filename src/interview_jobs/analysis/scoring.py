@@ -155,6 +155,13 @@ def score_all(
     else:
         total = 0.0
     score = round(total, 1)
+    heard = speech is not None and bool(speech.words)
+    seen = visual is not None and bool(visual.observations) and visual.face_presence_ratio() > 0
+    if not heard and not seen:
+        summary = (
+            f"Nothing to score in {clock(duration)} of media: no speech and no face were found."
+        )
+        return Scored(score, subs, summary, fb)
     return Scored(score, subs, _summary(score, subs, details, duration), fb)
 
 
@@ -450,8 +457,6 @@ def _visual_feedback(
 
 
 def _summary(score: float, subs: dict[str, float], details: dict[str, str], duration: float) -> str:
-    if not subs:
-        return f"Nothing to score in {clock(duration)} of media: no speech and no face were found."
     ranked = sorted(subs.items(), key=lambda kv: -kv[1])
     strong = [f"{LABELS[k]} ({details.get(k, f'{v:.0f}')})" for k, v in ranked if v >= 80][:2]
     weak = [f"{LABELS[k]} ({details.get(k, f'{v:.0f}')})" for k, v in reversed(ranked) if v < 70][
