@@ -52,17 +52,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.postgres import temporary_database  # noqa: E402
 from tests.support.servers import ServerThread, free_port  # noqa: E402
-from tests.support.system import Process, children, wait_http  # noqa: E402
+from tests.support.system import Process, children, distributed_topology  # noqa: E402
 
-RABBITMQ_URL = os.environ.get("BENCH_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
-SECRETS = {
-    "INTERVIEW_JOBS_JWT_SECRET": "faults-jwt-secret-0123456789abcdef",
-    "INTERVIEW_JOBS_AI_API_KEY": "faults-ai-key-0123456789abcdef",
-    "INTERVIEW_JOBS_CALLBACK_API_KEY": "faults-callback-key-0123456789abcdef",
-    "INTERVIEW_JOBS_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-}
 TERMINAL = {"COMPLETED", "FAILED", "CANCELLED"}
 ANALYSIS_TYPE = ["comprehensive"]  # --analysis
 
@@ -240,83 +232,51 @@ class System:
 
 @contextlib.contextmanager
 def distributed(workdir: Path, clip: Path) -> Iterator[System]:
-    queue = f"faults_{uuid.uuid4().hex[:8]}"
-    api1, api2, ai, proxy_port = free_port(), free_port(), free_port(), free_port()
-    apis = {"api1": f"http://127.0.0.1:{api1}", "api2": f"http://127.0.0.1:{api2}"}
-    proxy = CallbackProxy(list(apis.values()))
+    proxy_port = free_port()
+    proxy = CallbackProxy([])  # its targets are known once the API processes have their ports
     host = ServerThread(video_host(clip)).start()
     proxy_server = ServerThread(proxy.app(), proxy_port).start()
-    procs: dict[str, Process] = {}
+    env = {
+        "INTERVIEW_JOBS_TRUSTED_VIDEO_HOSTS": json.dumps([f"127.0.0.1:{host.port}"]),
+        "INTERVIEW_JOBS_ASR_MODEL": "tiny.en",
+        "INTERVIEW_JOBS_JOB_DEADLINE_SECONDS": "60",
+        "INTERVIEW_JOBS_MAX_ATTEMPTS": "3",
+        "INTERVIEW_JOBS_DISPATCH_BACKOFF_MAX_SECONDS": "3",
+        "INTERVIEW_JOBS_DISPATCH_LEASE_SECONDS": "15",
+        "INTERVIEW_JOBS_TASK_MIN_BACKOFF_SECONDS": "1",
+        "INTERVIEW_JOBS_TASK_MAX_BACKOFF_SECONDS": "10",
+        "INTERVIEW_JOBS_WORKER_SHUTDOWN_GRACE_SECONDS": "5",
+        "INTERVIEW_JOBS_ARGON2_TIME_COST": "1",
+        "INTERVIEW_JOBS_ARGON2_MEMORY_KIB": "8192",
+        "INTERVIEW_JOBS_LOG_LEVEL": "INFO",
+    }
     try:
-        with temporary_database("ij_faults") as database_url:
-            env = {
-                **SECRETS,
-                "INTERVIEW_JOBS_DATA_DIR": str(workdir / "data"),
-                "INTERVIEW_JOBS_DATABASE_URL": database_url,
-                "INTERVIEW_JOBS_BROKER_URL": RABBITMQ_URL,
-                "INTERVIEW_JOBS_QUEUE_NAME": queue,
-                "INTERVIEW_JOBS_AI_URL": f"http://127.0.0.1:{ai}",
-                "INTERVIEW_JOBS_API_URL": f"http://127.0.0.1:{proxy_port}",
-                "INTERVIEW_JOBS_TRUSTED_VIDEO_HOSTS": json.dumps([f"127.0.0.1:{host.port}"]),
-                "INTERVIEW_JOBS_ASR_MODEL": "tiny.en",
-                "INTERVIEW_JOBS_JOB_DEADLINE_SECONDS": "60",
-                "INTERVIEW_JOBS_MAX_ATTEMPTS": "3",
-                "INTERVIEW_JOBS_DISPATCH_BACKOFF_MAX_SECONDS": "3",
-                "INTERVIEW_JOBS_DISPATCH_LEASE_SECONDS": "15",
-                "INTERVIEW_JOBS_TASK_MIN_BACKOFF_SECONDS": "1",
-                "INTERVIEW_JOBS_TASK_MAX_BACKOFF_SECONDS": "10",
-                "INTERVIEW_JOBS_WORKER_SHUTDOWN_GRACE_SECONDS": "5",
-                "INTERVIEW_JOBS_ARGON2_TIME_COST": "1",
-                "INTERVIEW_JOBS_ARGON2_MEMORY_KIB": "8192",
-                "INTERVIEW_JOBS_LOG_LEVEL": "INFO",
-            }
-            migrate = Process("migrate", ["db", "upgrade"], env, workdir).start()
-            assert migrate.proc is not None and migrate.proc.wait(timeout=120) == 0
-            quiet = ["--log-level", "warning"]
-            procs.update(
-                api1=Process("api1", ["api", "--port", str(api1), *quiet], env, workdir),
-                api2=Process("api2", ["api", "--port", str(api2), *quiet], env, workdir),
-                ai=Process("ai", ["ai", "--port", str(ai)], env, workdir),
-                workers=Process("workers", ["worker", "--processes", "2"], env, workdir),
-            )
-            for p in procs.values():
-                p.start()
-            for name, url in apis.items():
-                wait_http(f"{url}/ready", proc=procs[name])
-            wait_http(f"http://127.0.0.1:{ai}/ready", proc=procs["ai"])
+        with distributed_topology(
+            workdir,
+            env=env,
+            callback_url=f"http://127.0.0.1:{proxy_port}",
+            api_args=("--log-level", "warning"),
+            name="ij_faults",
+        ) as topology:
+            proxy.targets[:] = topology.api_urls
+            apis = {f"api{i + 1}": url for i, url in enumerate(topology.api_urls)}
             counter = ResultCounter(apis)
             counter.start()
-            system = System(apis, procs, f"http://127.0.0.1:{ai}", proxy, counter,
+            system = System(apis, topology.processes, topology.ai_url, proxy, counter,
                             f"{host.url}/v.mp4")  # fmt: skip
-            with httpx.Client(base_url=apis["api1"], timeout=30) as client:
-                for i in range(4):
-                    body = {"username": f"fault{i}", "password": PASSWORD}
-                    client.post("/api/auth/register", json=body).raise_for_status()
-                    r = client.post("/api/auth/login", json=body)
-                    system.tokens.append(r.json()["accessToken"])
             try:
+                with httpx.Client(base_url=apis["api1"], timeout=30) as client:
+                    for i in range(4):
+                        body = {"username": f"fault{i}", "password": PASSWORD}
+                        client.post("/api/auth/register", json=body).raise_for_status()
+                        r = client.post("/api/auth/login", json=body)
+                        system.tokens.append(r.json()["accessToken"])
                 yield system
             finally:
                 counter.stop()
-                for p in procs.values():
-                    p.stop(timeout=20)
-                _delete_queue(queue)
     finally:
         proxy_server.stop()
         host.stop()
-
-
-def _delete_queue(queue: str) -> None:
-    import pika
-
-    with contextlib.suppress(Exception):
-        connection = pika.BlockingConnection(pika.URLParameters(RABBITMQ_URL))
-        try:
-            channel = connection.channel()
-            for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
-                channel.queue_delete(name)
-        finally:
-            connection.close()
 
 
 # ---- jobs ----

@@ -32,18 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.media.generate import make_clip  # noqa: E402
-from tests.support.postgres import temporary_database  # noqa: E402
-from tests.support.servers import free_port  # noqa: E402
-from tests.support.system import Client, Process, wait_http  # noqa: E402
-
-RABBITMQ_URL = os.environ.get("BENCH_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
-SECRETS = {
-    "INTERVIEW_JOBS_JWT_SECRET": "bench-jwt-secret-0123456789abcdef",
-    "INTERVIEW_JOBS_AI_API_KEY": "bench-ai-key-0123456789abcdef",
-    "INTERVIEW_JOBS_CALLBACK_API_KEY": "bench-callback-key-0123456789abcdef",
-    "INTERVIEW_JOBS_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-    "INTERVIEW_JOBS_LOG_LEVEL": "WARNING",
-}
+from tests.support.system import (  # noqa: E402
+    Client,
+    distributed_topology,
+    embedded_topology,
+)
 
 
 def _ts(value: str) -> float:
@@ -58,67 +51,23 @@ def percentile(values: list[float], q: float) -> float:
 
 @contextmanager
 def embedded(workdir: Path, workers: int, asr_model: str) -> Iterator[str]:
-    port, ai_port = free_port(), free_port()
     env = {
-        **SECRETS,
-        "INTERVIEW_JOBS_DATA_DIR": str(workdir / f"embedded-{workers}"),
         "INTERVIEW_JOBS_WORKER_PROCESSES": str(workers),
         "INTERVIEW_JOBS_ASR_MODEL": asr_model,
+        "INTERVIEW_JOBS_LOG_LEVEL": "WARNING",
     }
-    up = Process("up", ["up", "--port", str(port), "--ai-port", str(ai_port)], env, workdir).start()
-    try:
-        wait_http(f"http://127.0.0.1:{port}/health", proc=up)
-        wait_http(f"http://127.0.0.1:{ai_port}/ready", proc=up)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        up.stop()
+    with embedded_topology(workdir / f"embedded-{workers}", env) as topology:
+        yield topology.url
 
 
 @contextmanager
 def distributed(workdir: Path, workers: int, asr_model: str) -> Iterator[str]:
-    api, ai = free_port(), free_port()
-    queue = f"bench_{uuid.uuid4().hex[:8]}"
-    with temporary_database("ij_bench") as database_url:
-        env = {
-            **SECRETS,
-            "INTERVIEW_JOBS_DATA_DIR": str(workdir / f"distributed-{workers}"),
-            "INTERVIEW_JOBS_DATABASE_URL": database_url,
-            "INTERVIEW_JOBS_BROKER_URL": RABBITMQ_URL,
-            "INTERVIEW_JOBS_QUEUE_NAME": queue,
-            "INTERVIEW_JOBS_AI_URL": f"http://127.0.0.1:{ai}",
-            "INTERVIEW_JOBS_API_URL": f"http://127.0.0.1:{api}",
-            "INTERVIEW_JOBS_ASR_MODEL": asr_model,
-        }
-        migrate = Process("migrate", ["db", "upgrade"], env, workdir).start()
-        assert migrate.proc is not None and migrate.proc.wait(timeout=120) == 0
-        procs = [
-            Process("api", ["api", "--port", str(api)], env, workdir),
-            Process("ai", ["ai", "--port", str(ai)], env, workdir),
-            Process("workers", ["worker", "--processes", str(workers)], env, workdir),
-        ]
-        try:
-            for p in procs:
-                p.start()
-            wait_http(f"http://127.0.0.1:{api}/ready", proc=procs[0])
-            wait_http(f"http://127.0.0.1:{ai}/ready", proc=procs[1])
-            time.sleep(3)  # let the workers' analysis children load their models
-            yield f"http://127.0.0.1:{api}"
-        finally:
-            for p in procs:
-                p.stop()
-            _delete_queue(queue)
-
-
-def _delete_queue(queue: str) -> None:
-    import pika
-
-    connection = pika.BlockingConnection(pika.URLParameters(RABBITMQ_URL))
-    try:
-        channel = connection.channel()
-        for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
-            channel.queue_delete(name)
-    finally:
-        connection.close()
+    env = {"INTERVIEW_JOBS_ASR_MODEL": asr_model, "INTERVIEW_JOBS_LOG_LEVEL": "WARNING"}
+    with distributed_topology(
+        workdir / f"distributed-{workers}", apis=1, workers=workers, env=env, name="ij_bench"
+    ) as topology:
+        time.sleep(3)  # let the workers' analysis children load their models
+        yield topology.url
 
 
 def measure_latency(url: str, clip: Path, jobs: int) -> tuple[list[float], list[float]]:

@@ -44,3 +44,10 @@ def broker_url(kind: str) -> str:
         return RABBITMQ_URL
     require(port_open(6379), "Redis is not reachable on 127.0.0.1:6379")
     return REDIS_URL
+
+
+def require_postgres() -> None:
+    """Skip (locally) or fail (in CI) unless the test PostgreSQL server is reachable."""
+    from tests.support.postgres import PG_HOST, PG_PORT
+
+    require(port_open(PG_PORT, PG_HOST), f"PostgreSQL is not reachable at {PG_HOST}:{PG_PORT}")

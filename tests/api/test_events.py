@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from tests.api.conftest import create_job, free_port, serve
+from tests.api.conftest import create_job, serve
 from tests.api.test_callback import ANALYSIS, post_callback
+from tests.support.servers import free_port
 
 
 async def next_event(lines: AsyncIterator[str]) -> tuple[str, dict[str, Any]]:

@@ -7,7 +7,8 @@ from pathlib import Path
 import httpx
 
 from interview_jobs.api.app import create_app
-from tests.api.conftest import free_port, make_settings, running
+from tests.api.conftest import make_settings, running
+from tests.support.servers import free_port
 
 
 async def test_health_ready_metrics(client: httpx.AsyncClient) -> None:

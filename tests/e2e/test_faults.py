@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import port_open, require
-from tests.support.postgres import PG_HOST, PG_PORT
+from tests.conftest import broker_url, require_postgres
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.broker]
 
@@ -21,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_faults_lose_no_job_and_apply_no_result_twice() -> None:
-    require(port_open(PG_PORT, PG_HOST), f"PostgreSQL is not reachable at {PG_HOST}:{PG_PORT}")
-    require(port_open(5672), "RabbitMQ is not reachable on 127.0.0.1:5672")
+    require_postgres()
+    broker_url("rabbitmq")
     run = subprocess.run(
         [
             sys.executable, str(ROOT / "bench" / "faults.py"),

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -329,3 +330,124 @@ class Client:
                 return self.job(job_id, detail=True)
             time.sleep(0.3)
         raise TimeoutError(f"job {job_id} still {job['status']} after {timeout:.0f} s")
+
+
+# ---- whole topologies (end-to-end tests, fault injection, benchmarks) ----
+# Secrets as an operator would set them: the processes must agree without a shared file.
+TEST_SECRETS = {
+    "INTERVIEW_JOBS_JWT_SECRET": "test-jwt-secret-0123456789abcdef",
+    "INTERVIEW_JOBS_AI_API_KEY": "test-ai-key-0123456789abcdef",
+    "INTERVIEW_JOBS_CALLBACK_API_KEY": "test-callback-key-0123456789abcdef",
+    "INTERVIEW_JOBS_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+}
+
+
+@dataclass
+class Topology:
+    """A running system: the API base URLs (first = the one clients use), the AI backend's URL,
+    the processes by name (``api1``…, ``ai``, ``workers`` or ``up``) and the environment given."""
+
+    api_urls: list[str]
+    ai_url: str
+    processes: dict[str, Process]
+    env: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return self.api_urls[0]
+
+    def logs(self, lines: int = 60) -> str:
+        return "\n".join(f"--- {n}\n{p.log_tail(lines)}" for n, p in self.processes.items())
+
+
+@contextlib.contextmanager
+def embedded_topology(workdir: Path, env: dict[str, str] | None = None) -> Iterator[Topology]:
+    """``interview-jobs up`` (SQLite, local files, in-process queue) on free ports."""
+    port, ai_port = free_port(), free_port()
+    full_env = {**TEST_SECRETS, "INTERVIEW_JOBS_DATA_DIR": str(workdir / "data"), **(env or {})}
+    up = Process("up", ["up", "--port", str(port), "--ai-port", str(ai_port)], full_env, workdir)
+    topology = Topology(
+        [f"http://127.0.0.1:{port}"], f"http://127.0.0.1:{ai_port}", {"up": up}, full_env
+    )
+    try:
+        up.start()
+        wait_http(f"{topology.url}/health", proc=up)
+        wait_http(f"{topology.ai_url}/ready", proc=up)
+        yield topology
+    finally:
+        up.stop()
+
+
+@contextlib.contextmanager
+def distributed_topology(
+    workdir: Path,
+    *,
+    apis: int = 2,
+    workers: int = 2,
+    env: dict[str, str] | None = None,
+    callback_url: str | None = None,
+    api_args: tuple[str, ...] = (),
+    name: str = "ij_e2e",
+) -> Iterator[Topology]:
+    """``apis`` API processes on a throw-away PostgreSQL database, the AI backend, and
+    ``worker --processes workers`` on a fresh RabbitMQ queue (deleted afterwards).
+
+    Callbacks go to ``callback_url`` (default: the last API process, so that with two APIs a job
+    created on the first is called back on the other)."""
+    from tests.conftest import RABBITMQ_URL
+    from tests.support.postgres import temporary_database
+
+    queue = f"{name}_{uuid.uuid4().hex[:8]}"
+    api_ports = [free_port() for _ in range(apis)]
+    api_urls = [f"http://127.0.0.1:{port}" for port in api_ports]
+    ai_url = f"http://127.0.0.1:{free_port()}"
+    with temporary_database(name) as database_url:
+        full_env = {
+            **TEST_SECRETS,
+            "INTERVIEW_JOBS_DATA_DIR": str(workdir / "data"),
+            "INTERVIEW_JOBS_DATABASE_URL": database_url,
+            "INTERVIEW_JOBS_BROKER_URL": RABBITMQ_URL,
+            "INTERVIEW_JOBS_QUEUE_NAME": queue,
+            "INTERVIEW_JOBS_AI_URL": ai_url,
+            "INTERVIEW_JOBS_API_URL": callback_url or api_urls[-1],
+            **(env or {}),
+        }
+        migrate = Process("migrate", ["db", "upgrade"], full_env, workdir).start()
+        assert migrate.proc is not None and migrate.proc.wait(timeout=120) == 0, migrate.log_tail()
+        processes = {
+            f"api{i + 1}": Process(
+                f"api{i + 1}", ["api", "--port", str(port), *api_args], full_env, workdir
+            )
+            for i, port in enumerate(api_ports)
+        }
+        ai_port = ai_url.rsplit(":", 1)[1]
+        processes["ai"] = Process("ai", ["ai", "--port", ai_port], full_env, workdir)
+        processes["workers"] = Process(
+            "workers", ["worker", "--processes", str(workers)], full_env, workdir
+        )
+        topology = Topology(api_urls, ai_url, processes, full_env)
+        try:
+            for process in processes.values():
+                process.start()
+            for i, url in enumerate(api_urls):
+                wait_http(f"{url}/ready", proc=processes[f"api{i + 1}"])
+            wait_http(f"{ai_url}/ready", proc=processes["ai"])
+            yield topology
+        finally:
+            for process in processes.values():
+                process.stop(timeout=30)
+            delete_queue(RABBITMQ_URL, queue)
+
+
+def delete_queue(broker_url: str, queue: str) -> None:
+    """Remove a Dramatiq queue (and its delay and dead-letter queues) from RabbitMQ."""
+    import pika
+
+    with contextlib.suppress(Exception):
+        connection = pika.BlockingConnection(pika.URLParameters(broker_url))
+        try:
+            channel = connection.channel()
+            for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
+                channel.queue_delete(name)
+        finally:
+            connection.close()
