@@ -363,6 +363,7 @@ class Topology:
 @contextlib.contextmanager
 def embedded_topology(workdir: Path, env: dict[str, str] | None = None) -> Iterator[Topology]:
     """``interview-jobs up`` (SQLite, local files, in-process queue) on free ports."""
+    workdir.mkdir(parents=True, exist_ok=True)
     port, ai_port = free_port(), free_port()
     full_env = {**TEST_SECRETS, "INTERVIEW_JOBS_DATA_DIR": str(workdir / "data"), **(env or {})}
     up = Process("up", ["up", "--port", str(port), "--ai-port", str(ai_port)], full_env, workdir)
@@ -397,6 +398,7 @@ def distributed_topology(
     from tests.conftest import RABBITMQ_URL
     from tests.support.postgres import temporary_database
 
+    workdir.mkdir(parents=True, exist_ok=True)
     queue = f"{name}_{uuid.uuid4().hex[:8]}"
     api_ports = [free_port() for _ in range(apis)]
     api_urls = [f"http://127.0.0.1:{port}" for port in api_ports]
