@@ -183,19 +183,7 @@ class Dispatcher:
                         f"Timed out after {row.attempt} attempt(s): {reason} within "
                         f"{settings.job_deadline_seconds} s of each forward."
                     )
-                    done = await transition(
-                        session,
-                        row.id,
-                        JobStatus.FAILED,
-                        attempt=row.attempt,
-                        values={
-                            "error_message": message,
-                            "deadline_at": None,
-                            "finished_at": now,
-                            "estimated_completion_at": None,
-                        },
-                        now=now,
-                    )
+                    done = await _fail(session, row.id, row.attempt, message, now)
                     if done:
                         await job_repository.drop_outbox(session, row.id)
                         report.timed_out += 1
@@ -365,19 +353,7 @@ class Dispatcher:
                     log.info("forward of %s will be retried: %s", row.job_id, result.detail)
                 else:
                     message = f"The AI backend rejected the job ({result.detail})"
-                    await transition(
-                        session,
-                        row.job_pk,
-                        JobStatus.FAILED,
-                        attempt=row.attempt,
-                        values={
-                            "error_message": message,
-                            "deadline_at": None,
-                            "finished_at": now,
-                            "estimated_completion_at": None,
-                        },
-                        now=now,
-                    )
+                    await _fail(session, row.job_pk, row.attempt, message, now)
                     await session.execute(delete(outbox).where(outbox.c.id == row.outbox_id))
                     report.rejected += 1
                     log.warning("forward of %s rejected: %s", row.job_id, result.detail)
@@ -410,3 +386,22 @@ class Dispatcher:
         async with self.ctx.db.sessionmaker() as session, session.begin():
             await job_repository.purge_idempotency(session, retention)
             await job_repository.purge_webhooks(session, retention)
+
+
+async def _fail(
+    session: AsyncSession, job_pk: int, attempt: int, message: str, now: datetime
+) -> bool:
+    """Move the job (still on ``attempt``) to FAILED with ``message``; whether it changed."""
+    return await transition(
+        session,
+        job_pk,
+        JobStatus.FAILED,
+        attempt=attempt,
+        values={
+            "error_message": message,
+            "deadline_at": None,
+            "finished_at": now,
+            "estimated_completion_at": None,
+        },
+        now=now,
+    )

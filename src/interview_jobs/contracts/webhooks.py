@@ -8,12 +8,13 @@ This module only adds a typed error and makes every malformed header a verificat
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from standardwebhooks.webhooks import Webhook
+
+from interview_jobs.config import split_secrets
 
 
 class SignatureError(Exception):
@@ -24,7 +25,7 @@ def webhook_secrets(secret: str) -> list[str]:
     """``WEBHOOK_SECRET`` may list several secrets (space- or comma-separated) while one is
     rotated: the sender signs with each (Standard Webhooks carries several signatures, space-
     separated, in one header), the receiver accepts a signature by any."""
-    return [part for part in re.split(r"[\s,]+", secret.strip()) if part]
+    return split_secrets(secret)
 
 
 def sign_headers(secret: str, body: str, msg_id: str | None = None) -> dict[str, str]:
@@ -46,8 +47,11 @@ def verify(secret: str, body: bytes, headers: Mapping[str, str]) -> str:
     """Verify ``body`` against the Standard Webhooks headers with any of the listed secrets;
     returns the webhook-id."""
     lowered = {k.lower(): v for k, v in headers.items()}
+    candidates = webhook_secrets(secret)
+    if not candidates:
+        raise SignatureError("no webhook secret is configured")
     failure: Exception | None = None
-    for one in webhook_secrets(secret):
+    for one in candidates:
         try:
             Webhook(one).verify(body, lowered, json_parse=False)
         except Exception as exc:  # the package raises several types on malformed headers
