@@ -66,10 +66,12 @@ def test_fillers_tiny(clip60: GroundTruth, analyze_cached: Analyze) -> None:
     fillers = analyze_cached(clip60.path)["metrics"]["speech"]["fillerWords"]
     matching = match_fillers(clip60.fillers, fillers["items"])
     # tiny.en + hesitations found in the sound: measured 7/7 here, precision 1.0; over five
-    # clips (four with a varying voice) 41/42, precision 1.0.
+    # clips (four with a varying voice) 41/42, precision 1.0. Starts within 0.09 s since
+    # hesitations Whisper wrote without a duration take the times of their sound (they were
+    # 0.50 s late before).
     assert matching.recall >= 0.7
     assert matching.precision >= 0.8
-    assert max(matching.offsets) <= 0.5
+    assert max(matching.offsets) <= 0.25
     assert fillers["total"] == len(fillers["items"]) == sum(fillers["byWord"].values())
 
 

@@ -17,6 +17,7 @@ from interview_jobs.analysis.speech import (
     _cut_point,
     _unexplained,
     count_fillers,
+    find_hesitations,
     is_hallucinated,
     spectral_change,
     tag_fillers,
@@ -97,6 +98,33 @@ def test_hesitation_rules() -> None:
     hum = np.sin(2 * np.pi * 120 * t) + 0.5 * np.sin(2 * np.pi * 240 * t)
     chirp = np.sin(2 * np.pi * (200 + 3000 * t) * t)
     assert spectral_change(hum.astype(np.float32))[1] < spectral_change(chirp.astype(np.float32))[1]
+
+
+def test_a_hesitation_whisper_could_not_place_takes_the_times_of_its_sound() -> None:
+    # 0.0–0.4 s a word, 0.55–0.9 s a held "uh" (steady 120 Hz vowel), then silence; Whisper
+    # wrote "Ah," with no duration at 1.05 s (the start of the next word) — measured so on the
+    # generated interview, 0.5 s after the sound it stands for.
+    rate = 16000
+    audio = np.zeros(2 * rate, dtype=np.float32)
+
+    def hum(start: float, end: float, f0: float) -> None:
+        t = np.arange(int((end - start) * rate)) / rate
+        wave = np.sin(2 * np.pi * f0 * t) + 0.5 * np.sin(2 * np.pi * 2 * f0 * t)
+        audio[int(start * rate) : int(start * rate) + t.size] = 0.3 * wave
+
+    hum(0.0, 0.4, 150.0)
+    hum(0.55, 0.9, 120.0)
+    spoken = [Word("Well,", 0.0, 0.4, 0.9), Word("Ah,", 1.05, 1.05, 0.6)]
+    result = find_hesitations(audio, 0.0, spoken)
+    assert result.found == []  # transcribed already: not counted twice
+    assert list(result.retimed) == [1]
+    moved = result.retimed[1]
+    assert moved.text == "Ah," and moved.confidence == 0.6
+    assert moved.start == pytest.approx(0.55, abs=0.03)
+    assert moved.end == pytest.approx(0.9, abs=0.03)
+    # a hesitation Whisper placed itself keeps its times
+    placed = [Word("Well,", 0.0, 0.4, 0.9), Word("uh", 0.55, 0.9, 0.6)]
+    assert find_hesitations(audio, 0.0, placed).retimed == {}
 
 
 def test_eye_contact_smoothing_ignores_single_glitches() -> None:

@@ -13,7 +13,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -274,9 +274,12 @@ class SpeechAnalyzer:
             self._timings["asr"] += time.perf_counter() - started
             if self._options.acoustic_fillers:
                 started = time.perf_counter()
-                found = find_hesitations(audio[:cut], offset_s, self._findings.words[first_new:])
+                words = self._findings.words
+                hesitations = find_hesitations(audio[:cut], offset_s, words[first_new:])
+                for i, word in hesitations.retimed.items():
+                    words[first_new + i] = word
                 self._findings.words = sorted(
-                    self._findings.words + found, key=lambda w: (w.start, w.end)
+                    words + hesitations.found, key=lambda w: (w.start, w.end)
                 )
                 self._timings["hesitations"] = (
                     self._timings.get("hesitations", 0.0) + time.perf_counter() - started
@@ -491,31 +494,60 @@ def spectral_change(segment: NDArray[Any]) -> tuple[float, float]:
     return flux, drift
 
 
-def find_hesitations(audio: NDArray[Any], offset_s: float, words: list[Word]) -> list[Word]:
-    """Hesitations Whisper did not write down, found in the sound.
+# Whisper sometimes writes a hesitation down but cannot align it: the word gets no duration and
+# the start of the word after it (measured: "Ah," at 15.07–15.07 for an "uh" sounded at
+# 14.56–14.91). Such a word is moved onto the island of sound just before it.
+DEGENERATE_WORD_SECONDS = 0.05
+
+
+def _degenerate(word: Word) -> bool:
+    return word.end - word.start < DEGENERATE_WORD_SECONDS
+
+
+@dataclass
+class Hesitations:
+    found: list[Word] = field(default_factory=list)  # not transcribed: new [hesitation] words
+    retimed: dict[int, Word] = field(default_factory=dict)  # index in ``words`` → re-timed word
+
+
+def find_hesitations(audio: NDArray[Any], offset_s: float, words: list[Word]) -> Hesitations:
+    """Hesitations Whisper did not write down (or could not place), found in the sound.
 
     Whisper tends to drop "um"/"uh" and stretch a neighbouring word over it. A hesitation is an
     island of sound between short silences (≥ 100 ms each side), 0.2–1.0 s long, mostly voiced
     at a steady pitch and steady spectrum (one drawn-out vowel or hum), that no transcribed word
-    accounts for (see :func:`_unexplained`). Each one found becomes a ``[hesitation]`` word.
+    accounts for (see :func:`_unexplained`). Each one found becomes a ``[hesitation]`` word. A
+    hesitation Whisper wrote without a duration, just after such an island, takes its times.
     """
     import parselmouth
 
+    out = Hesitations()
     db = _frame_db(audio)
     if db.size == 0:
-        return []
+        return out
     loud = float(np.percentile(db, 95))
     active = db > max(loud - 30.0, -60.0)
-    found: list[Word] = []
     for a, b in _islands(active, max_gap=4, min_silence=10):
         start, end = offset_s + a * _FRAME, offset_s + b * _FRAME
         if not 0.2 <= end - start <= 1.0:
             continue
-        if any(
-            normalize(w.text) in _HESITATIONS and w.end > start - 0.6 and w.start < end + 0.6
-            for w in words
-        ):
-            continue  # already transcribed
+        near = [
+            i
+            for i, w in enumerate(words)
+            if normalize(w.text) in _HESITATIONS and w.end > start - 0.6 and w.start < end + 0.6
+        ]
+        if near:  # already transcribed
+            for i in near:
+                w = words[i]
+                others = words[:i] + words[i + 1 :]
+                if (
+                    i not in out.retimed
+                    and _degenerate(w)
+                    and end - 0.05 <= w.start <= end + 0.6
+                    and _unexplained(start, end, others)
+                ):
+                    out.retimed[i] = replace(w, start=round(start, 3), end=round(end, 3))
+            continue
         if not _unexplained(start, end, words):
             continue
         segment = audio[a * int(_FRAME * SAMPLE_RATE) : b * int(_FRAME * SAMPLE_RATE)]
@@ -530,8 +562,8 @@ def find_hesitations(audio: NDArray[Any], offset_s: float, words: list[Word]) ->
         flux, drift = spectral_change(segment)
         if flux > MAX_HESITATION_FLUX or drift > MAX_HESITATION_DRIFT:
             continue  # and at one sound: no consonant-vowel transitions
-        found.append(Word(HESITATION_MARK, round(start, 3), round(end, 3), 0.5, "hesitation"))
-    return found
+        out.found.append(Word(HESITATION_MARK, round(start, 3), round(end, 3), 0.5, "hesitation"))
+    return out
 
 
 def is_hallucinated(text: str, seconds: float) -> bool:
