@@ -4,7 +4,8 @@ Idempotency-Key."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -261,3 +262,33 @@ async def test_the_threaded_sqlite_driver_still_works(
     assert [j["jobId"] for j in r.json()] == [job["jobId"]]
     r = await client.post(f"/api/interview/job/{job['jobId']}/cancel", headers=alice)
     assert r.json()["status"] == "CANCELLED"
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "progress", "eta"),
+    [
+        ("PENDING", None, None, datetime(2026, 11, 28, 7, 5, 0, 250000, tzinfo=UTC)),
+        ("PROCESSING", None, 40, None),
+        ("FAILED", "Timed out after 3 attempt(s)", 100, None),
+    ],
+)
+def test_the_direct_json_of_a_job_is_what_the_model_writes(
+    status: str, error: str | None, progress: int | None, eta: datetime | None
+) -> None:
+    """Status and list dump rows straight to JSON (endpoints._job_wire); the declared model
+    must write exactly the same document."""
+    from pydantic_core import to_json
+
+    from interview_jobs.api.jobs.endpoints import _job_wire
+    from interview_jobs.api.jobs.schemas import JobOut
+
+    created = datetime(2026, 11, 28, 7, 0, 0, 123456, tzinfo=UTC)
+    row = SimpleNamespace(
+        id=7, job_id="6f1c", user_id=3, status=status, analysis_type="speech",
+        video_url=VIDEO, file_id=None, created_at=created, updated_at=created,
+        error_message=error, progress=progress, attempt=2, estimated_completion_at=eta,
+    )  # fmt: skip
+    direct = to_json(_job_wire(row))
+    model = JobOut.model_validate(_job_wire(row)).model_dump_json(by_alias=True).encode()
+    assert direct == model
+    assert b'"createdAt":"2026-11-28T07:00:00.123456Z"' in direct
