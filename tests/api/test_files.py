@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +207,34 @@ async def test_signed_url_gives_access_without_a_token(
     assert "expired" in r.json()["message"]
     # No token and no signature: 401.
     assert (await client.get(f"/api/files/{meta['id']}/content")).status_code == 401
+
+
+async def test_the_owner_gets_a_signed_link_a_video_element_can_stream(
+    client: httpx.AsyncClient, alice: dict[str, str], bob: dict[str, str], settings: Settings
+) -> None:
+    data = mp4_bytes(4096)
+    meta = await upload(client, alice, data)
+    before = time.time()
+    r = await client.get(f"/api/files/{meta['id']}/link", headers=alice)
+    assert r.status_code == 200, r.text
+    link = r.json()
+    assert set(link) == {"url", "expiresAt"}
+    assert link["url"].startswith(f"/api/files/{meta['id']}/content?expires=")
+    expires = datetime.fromisoformat(link["expiresAt"]).timestamp()
+    assert (
+        before + settings.signed_url_ttl_seconds - 1
+        <= expires
+        <= time.time() + (settings.signed_url_ttl_seconds)
+    )
+    # no token needed, Range works: what a <video src> does while seeking
+    r = await client.get(link["url"])
+    assert r.status_code == 200 and r.content == data
+    r = await client.get(link["url"], headers={"Range": "bytes=100-199"})
+    assert r.status_code == 206 and r.content == data[100:200]
+    # someone else's file, an unknown one, no token
+    assert (await client.get(f"/api/files/{meta['id']}/link", headers=bob)).status_code == 404
+    assert (await client.get("/api/files/999999/link", headers=alice)).status_code == 404
+    assert (await client.get(f"/api/files/{meta['id']}/link")).status_code == 401
 
 
 def tiny_mp4(path: Path, seconds: int = 3, fps: int = 10) -> bytes:

@@ -173,6 +173,11 @@ def test_sign_up_upload_watch_it_complete_and_read_the_report(
     page.screenshot(path=str(artifacts / "jobs-list.png"), full_page=True)
 
     # The report.
+    content_statuses: list[int] = []
+    page.on(
+        "response",
+        lambda r: content_statuses.append(r.status) if "/content?" in r.url else None,
+    )
     row.get_by_role("link", name="Open report").click()
     expect(page.locator("#report-body")).to_be_visible()
     expect(page.locator("#report-title")).to_have_text(f"Report: {clip.name}")
@@ -200,14 +205,15 @@ def test_sign_up_upload_watch_it_complete_and_read_the_report(
     expect(page.locator("#pace-chart canvas").first).to_be_visible()
     expect(page.locator("#transcript mark.filler").first).to_be_visible()
 
-    # The video plays from the owner's authenticated download.
+    # The video streams from a signed link of the owner's upload (no whole-file download).
     page.wait_for_function(
         "() => { const v = document.querySelector('#report-video');"
-        " return v.readyState >= 1 && v.src.startsWith('blob:'); }",
+        " return v.readyState >= 1 && v.src.includes('/content?expires='); }",
         timeout=30_000,
     )
     duration = page.evaluate("document.querySelector('#report-video').duration")
     assert abs(duration - clip_seconds(clip)) < 1.0
+    assert content_statuses and set(content_statuses) <= {200, 206}, content_statuses
 
     # A feedback item jumps the video to its time.
     timed = page.locator("button.feedback-item[data-seconds]")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from datetime import UTC, datetime
 from typing import Annotated
 
 import anyio.to_thread
@@ -18,7 +20,7 @@ from interview_jobs.api.errors import (
     error_responses,
 )
 from interview_jobs.api.files import service, signing
-from interview_jobs.api.files.schemas import MAX_ID, FileOut
+from interview_jobs.api.files.schemas import MAX_ID, FileLinkOut, FileOut
 from interview_jobs.api.models import FileUpload
 
 router = APIRouter(prefix="/api/files", tags=["files"], responses=error_responses(401, 422, 503))
@@ -72,6 +74,19 @@ async def list_files(
 @router.get("/{file_id}", response_model=FileOut, responses=error_responses(404))
 async def get_file(file_id: FileId, user: CurrentUser, session: SessionDep) -> FileOut:
     return _out(await service.get_owned(session, user, file_id))
+
+
+@router.get("/{file_id}/link", response_model=FileLinkOut, responses=error_responses(404))
+async def get_file_link(
+    file_id: FileId, user: CurrentUser, session: SessionDep, ctx: ContextDep
+) -> FileLinkOut:
+    """(ext) A signed URL of the content for the owner, valid SIGNED_URL_TTL_SECONDS: the web
+    page plays the video from it (streamed, seekable) instead of downloading it whole first."""
+    upload = await service.get_owned(session, user, file_id)
+    now = time.time()
+    ttl = ctx.settings.signed_url_ttl_seconds
+    url = signing.signed_content_url(ctx.url_signing_key, "", upload.id, ttl, now=now)
+    return FileLinkOut(url=url, expires_at=datetime.fromtimestamp(int(now + ttl), UTC))
 
 
 _RANGE_ITEM = re.compile(r"^(\d*)-(\d*)$")

@@ -18,3 +18,11 @@ class FileOut(CamelModel):
     sha256: str
     uploaded_at: datetime
     duration_seconds: float | None = None  # (ext) from the container's metadata
+
+
+class FileLinkOut(CamelModel):
+    """(ext) A signed, expiring URL of the file's content, relative to the API: a ``<video>``
+    can stream it (with Range) although it cannot send the token."""
+
+    url: str
+    expires_at: datetime

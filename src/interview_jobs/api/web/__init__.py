@@ -23,15 +23,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 STATIC_DIR = Path(__file__).parent / "static"
 
 # The page loads nothing from elsewhere: scripts and styles from this origin only (no inline code,
-# no eval). Videos play from blob: URLs made of the owner's authenticated download, or straight
-# from the http(s) URL the user gave for a URL job.
+# no eval). Videos play from the API's signed content URL of the owner's upload, or straight from
+# the http(s) URL the user gave for a URL job.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data: blob:",
-        "media-src 'self' blob: http: https:",
+        "media-src 'self' http: https:",
         "connect-src 'self'",
         "font-src 'self'",
         "object-src 'none'",

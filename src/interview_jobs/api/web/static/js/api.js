@@ -152,25 +152,6 @@ export function uploadFile(file, { onProgress = () => {}, signal } = {}) {
   });
 }
 
-// GET a protected file as a Blob (the video needs the token, which a <video src> cannot send).
-export async function downloadBlob(path, { onProgress = () => {}, signal } = {}) {
-  const response = await api(path, { headers: { Accept: "*/*" }, signal });
-  const total = Number(response.headers.get("Content-Length")) || 0;
-  const type = response.headers.get("Content-Type") || "application/octet-stream";
-  if (!response.body) return new Blob([await response.arrayBuffer()], { type });
-  const reader = response.body.getReader();
-  const chunks = [];
-  let loaded = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    onProgress(loaded, total);
-  }
-  return new Blob(chunks, { type });
-}
-
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);

@@ -1,7 +1,7 @@
 // One job's report: score and sub-scores, summary, feedback that seeks the video, the video (fetched
 // with the token, played from a blob: URL), the timeline and pace chart, the transcript (fillers
 // highlighted, words seek), and the measurements. A job still running is followed live.
-import { TERMINAL, apiJSON, downloadBlob, followJobEvents } from "./api.js";
+import { TERMINAL, apiJSON, followJobEvents } from "./api.js";
 import { fillerIndexes, renderPaceChart, renderTimeline, timelineLanes } from "./timeline.js";
 import { $, bytes, clear, clock, h, humanize, percent, when } from "./util.js";
 
@@ -161,17 +161,13 @@ async function loadVideo(detail) {
   const v = video();
   const status = $("#video-status");
   if (detail.fileId) {
+    // A <video> cannot send the token: ask for a signed link, which it streams and seeks
+    // (Range) without holding the whole file in memory.
     status.textContent = "Loading the video…";
     try {
-      const blob = await downloadBlob(`/api/files/${detail.fileId}/content`, {
-        signal: s.abort.signal,
-        onProgress: (loaded, total) => {
-          if (s === state) status.textContent = total ? `Loading the video… ${bytes(loaded)} of ${bytes(total)}` : `Loading the video… ${bytes(loaded)}`;
-        },
-      });
+      const link = await apiJSON(`/api/files/${detail.fileId}/link`, { signal: s.abort.signal });
       if (s !== state) return;
-      s.objectUrl = URL.createObjectURL(blob);
-      v.src = s.objectUrl;
+      v.src = link.url;
       status.textContent = "";
     } catch (error) {
       if (error.name === "AbortError" || s !== state) return;
@@ -420,7 +416,6 @@ export function enterReport(jobId) {
     jobId,
     abort: new AbortController(),
     detail: null,
-    objectUrl: null,
     pendingSeek: null,
     timeline: null,
     chart: null,
@@ -447,6 +442,5 @@ export function leaveReport() {
   v.pause();
   v.removeAttribute("src");
   v.load();
-  if (state.objectUrl) URL.revokeObjectURL(state.objectUrl);
   state = null;
 }
