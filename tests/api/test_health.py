@@ -24,6 +24,22 @@ async def test_health_ready_metrics(client: httpx.AsyncClient) -> None:
     )
 
 
+async def test_request_metrics_count_each_request_with_a_bounded_label_set(
+    client: httpx.AsyncClient,
+) -> None:
+    for _ in range(3):
+        await client.get("/health")
+    for method in ("BREW", "PROPFIND", "X" * 40):  # invented methods: one "other" label
+        await client.request(method, "/api/nope")
+    text = (await client.get("/metrics")).text
+    assert 'interview_jobs_http_requests_total{method="GET",route="/health",status="200"} 3.0' in (
+        text
+    )
+    assert 'interview_jobs_http_request_seconds_count{route="/health"} 3.0' in text
+    assert 'method="other",route="unmatched",status="404"} 3.0' in text
+    assert "BREW" not in text and "PROPFIND" not in text
+
+
 async def test_unknown_route_and_method_use_the_error_shape(client: httpx.AsyncClient) -> None:
     r = await client.get("/api/nope")
     assert r.status_code == 404
