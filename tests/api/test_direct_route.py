@@ -5,9 +5,11 @@ and must not change what the route declares."""
 from __future__ import annotations
 
 import pytest
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.testclient import TestClient
 
-from interview_jobs.api.deps import CurrentUser, DirectRoute, SessionDep
+from interview_jobs.api.deps import AuthUser, CurrentUser, DirectRoute, SessionDep, current_user
+from interview_jobs.api.errors import Unauthorized
 
 
 def _router() -> APIRouter:
@@ -34,6 +36,39 @@ def test_refuses_query_parameters_and_other_dependencies() -> None:
         @_router().get("/job/{job_id}")
         async def with_session(job_id: str, session: SessionDep) -> Response:
             raise AssertionError
+
+
+def test_refuses_dependencies_added_by_include_router() -> None:
+    async def audit(request: Request) -> None:
+        raise AssertionError("would be skipped")
+
+    router = _router()
+
+    @router.get("/job/{job_id}")
+    async def endpoint(job_id: str, request: Request) -> Response:
+        return Response(job_id)
+
+    app = FastAPI()
+    app.include_router(router, dependencies=[Depends(audit)])
+    # FastAPI (0.165) builds an included route's handler on its first request
+    with TestClient(app) as client, pytest.raises(TypeError, match="only str path parameters"):
+        client.get("/job/1")
+
+
+def test_dependency_overrides_go_through_fastapis_own_handler() -> None:
+    router = _router()
+
+    @router.get("/who/{name}")
+    async def who(name: str, user: CurrentUser) -> Response:
+        return Response(f"{name}:{user.username}")
+
+    app = FastAPI()
+    app.include_router(router)
+    with TestClient(app) as client:
+        with pytest.raises(Unauthorized):  # the direct path: the real current_user, no token
+            client.get("/who/a")
+        app.dependency_overrides[current_user] = lambda: AuthUser(1, "stand-in")
+        assert client.get("/who/a").text == "a:stand-in"
 
 
 def test_the_status_route_declares_what_it_did_before(app: FastAPI) -> None:

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import fastapi.routing
 import jwt
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
@@ -159,13 +160,24 @@ class DirectRoute(APIRoute):
     checked for the endpoint and again for each dependency) costing a quarter of the request's
     CPU. The endpoint is declared as usual — the OpenAPI document (parameters, security) is the
     same — but its parameters may only be ``str`` path parameters, the ``Request`` and
-    ``CurrentUser``, and it must return a ``Response``; anything else is refused when the route
-    is made, so this can never skip validation that a parameter needed.
+    ``CurrentUser``, and it must return a ``Response``. Anything else — including dependencies
+    added by the router or by ``include_router`` — is refused (TypeError) when FastAPI builds the
+    handler (for an included router, on its first request), so this can never skip work a
+    parameter or dependency needed. While ``app.dependency_overrides`` holds anything, requests
+    go through FastAPI's own handler.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        generic = super().get_route_handler()
+        # FastAPI ≥ 0.165 builds the handler once per inclusion, with that inclusion's
+        # dependencies in an "effective route context"; older versions copied them into the route.
+        context_var = getattr(fastapi.routing, "_effective_route_context_var", None)
+        context = context_var.get() if context_var is not None else None
+        if context is None or getattr(context, "original_route", None) is not self:
+            context = self
+        dependant = context.dependant
+        provider = context.dependency_overrides_provider
         endpoint = self.endpoint
-        dependant = self.dependant
         signature = inspect.signature(endpoint, eval_str=True)
         path_names = [field.name for field in dependant.path_params]
         for name in path_names:
@@ -188,6 +200,8 @@ class DirectRoute(APIRoute):
         request_name = dependant.request_param_name
 
         async def handler(request: Request) -> Response:
+            if provider is not None and getattr(provider, "dependency_overrides", None):
+                return await generic(request)
             params = request.path_params
             kwargs: dict[str, Any] = {name: params[name] for name in path_names}
             if user_names:
