@@ -3,7 +3,7 @@
 // highlighted, words seek), and the measurements. A job still running is followed live.
 import { TERMINAL, apiJSON, followJobEvents } from "./api.js";
 import { fillerIndexes, renderPaceChart, renderTimeline, timelineLanes } from "./timeline.js";
-import { $, bytes, clear, clock, h, humanize, percent, when } from "./util.js";
+import { $, clear, clock, h, humanize, percent, when } from "./util.js";
 
 const CATEGORY = {
   pace: "Pace",
