@@ -37,23 +37,29 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# Their per-request INFO lines would drown ours; warnings still show.
+NOISY_LOGGERS = ("pika", "httpx", "httpcore")
+
+
+def _level() -> str:
+    return os.environ.get("INTERVIEW_JOBS_LOG_LEVEL", "INFO").upper()
+
+
+def _format(process: str) -> str:
+    return f"%(asctime)s %(levelname)s [{process}:%(process)d] %(name)s: %(message)s"
+
+
 def setup_logging(process: str) -> None:
     """Configure the root logger once per process (idempotent)."""
-    level = os.environ.get("INTERVIEW_JOBS_LOG_LEVEL", "INFO").upper()
     root = logging.getLogger()
     if any(isinstance(f, RedactingFilter) for h in root.handlers for f in h.filters):
         return
     handler = logging.StreamHandler()
-    handler.setFormatter(
-        logging.Formatter(
-            f"%(asctime)s %(levelname)s [{process}:%(process)d] %(name)s: %(message)s"
-        )
-    )
+    handler.setFormatter(logging.Formatter(_format(process)))
     handler.addFilter(RedactingFilter())
     root.handlers[:] = [handler]
-    root.setLevel(level)
-    # Their per-request INFO lines would drown ours; warnings still show.
-    for noisy in ("pika", "httpx", "httpcore"):
+    root.setLevel(_level())
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -61,16 +67,11 @@ def uvicorn_log_config(process: str) -> dict[str, object]:
     """A ``logging.config.dictConfig`` for ``uvicorn.run(log_config=…)``: every logger (uvicorn's
     access and error logs included) through one handler with :class:`RedactingFilter`. A dict,
     not a call of :func:`setup_logging`, so that uvicorn's worker processes apply it too."""
-    level = os.environ.get("INTERVIEW_JOBS_LOG_LEVEL", "INFO").upper()
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"redact": {"()": RedactingFilter}},
-        "formatters": {
-            "default": {
-                "format": f"%(asctime)s %(levelname)s [{process}:%(process)d] %(name)s: %(message)s"
-            }
-        },
+        "formatters": {"default": {"format": _format(process)}},
         "handlers": {
             "default": {
                 "class": "logging.StreamHandler",
@@ -78,11 +79,11 @@ def uvicorn_log_config(process: str) -> dict[str, object]:
                 "filters": ["redact"],
             }
         },
-        "root": {"handlers": ["default"], "level": level},
+        "root": {"handlers": ["default"], "level": _level()},
         "loggers": {
             "uvicorn": {"handlers": [], "propagate": True},
             "uvicorn.error": {"handlers": [], "propagate": True},
             "uvicorn.access": {"handlers": [], "propagate": True},
-            **{n: {"level": "WARNING"} for n in ("pika", "httpx", "httpcore")},
+            **{n: {"level": "WARNING"} for n in NOISY_LOGGERS},
         },
     }

@@ -309,6 +309,20 @@ def test_shutdown_hands_the_task_back(
     assert _work_dirs(ctx) == []
 
 
+def _on_broker(settings: Settings, kind: str, server: ServerThread, tmp_path: Path) -> Settings:
+    """The module's settings on a real broker (``kind``), with a queue of the test's own."""
+    from tests.conftest import broker_url
+
+    return settings.model_copy(
+        update={
+            "api_url": server.url,
+            "data_dir": tmp_path,
+            "broker_url": broker_url(kind),
+            "queue_name": f"{kind}_{uuid.uuid4().hex[:8]}",
+        }
+    )
+
+
 @pytest.mark.broker
 def test_runtime_requeues_a_handed_back_task(
     module_settings: Settings, api: tuple[FakeApi, ServerThread], tmp_path: Path
@@ -318,18 +332,10 @@ def test_runtime_requeues_a_handed_back_task(
     from dramatiq import Worker
 
     from interview_jobs.ai.queue import TaskRuntime, make_broker, queue_depth
-    from tests.conftest import broker_url
 
     fake, server = api
-    queue = f"handback_{uuid.uuid4().hex[:8]}"
-    settings = module_settings.model_copy(
-        update={
-            "api_url": server.url,
-            "data_dir": tmp_path,
-            "broker_url": broker_url("rabbitmq"),
-            "queue_name": queue,
-        }
-    )
+    settings = _on_broker(module_settings, "rabbitmq", server, tmp_path)
+    queue = settings.queue_name
     broker = make_broker(settings)
     runtime = TaskRuntime(settings, broker)
     payload = _forward(server, "long")
@@ -364,18 +370,10 @@ def test_a_job_through_a_real_worker_on_redis(
 ) -> None:
     """Redis is the supported alternative broker: a forwarded job runs to COMPLETED through it."""
     from interview_jobs.ai.queue import TaskRuntime, make_broker, run_worker
-    from tests.conftest import broker_url
 
     fake, server = api
-    queue = f"redis_{uuid.uuid4().hex[:8]}"
-    settings = module_settings.model_copy(
-        update={
-            "api_url": server.url,
-            "data_dir": tmp_path,
-            "broker_url": broker_url("redis"),
-            "queue_name": queue,
-        }
-    )
+    settings = _on_broker(module_settings, "redis", server, tmp_path)
+    queue = settings.queue_name
     broker = make_broker(settings)
     runtime = TaskRuntime(settings, broker)
     worker = run_worker(runtime, threads=1)

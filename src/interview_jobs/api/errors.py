@@ -185,6 +185,11 @@ def error_response(
     )
 
 
+def unavailable_response(message: str, details: Any = None) -> JSONResponse:
+    """503 with ``Retry-After: 1``: the database is down, locked, or aborted the request."""
+    return error_response(503, "ServiceUnavailable", message, details, headers={"Retry-After": "1"})
+
+
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     return error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
@@ -268,12 +273,7 @@ async def _unstorable_value(_: Request, exc: Exception) -> JSONResponse:
 async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
     # OperationalError / InterfaceError / connection refused: the database is down or locked.
     log.warning("database unavailable: %s", exc)
-    return error_response(
-        503,
-        "ServiceUnavailable",
-        "The database is unavailable; try again shortly.",
-        headers={"Retry-After": "1"},
-    )
+    return unavailable_response("The database is unavailable; try again shortly.")
 
 
 async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
@@ -299,11 +299,8 @@ async def _by_sqlstate(request: Request, exc: Exception, sqlstate: str | None) -
         return await _database_unavailable(request, exc)
     if kind in _RETRY_CLASSES:
         log.warning("transaction aborted by the database (%s); the client may retry", sqlstate)
-        return error_response(
-            503,
-            "ServiceUnavailable",
-            "The database aborted this request in a conflict with another one; retry it.",
-            headers={"Retry-After": "1"},
+        return unavailable_response(
+            "The database aborted this request in a conflict with another one; retry it."
         )
     return await _unexpected(request, exc)
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from interview_jobs.api.deps import ContextDep
-from interview_jobs.api.errors import error_response, error_responses
+from interview_jobs.api.errors import error_responses, unavailable_response
 from interview_jobs.api.metrics import CONTENT_TYPE_LATEST
 
 log = logging.getLogger(__name__)
@@ -26,12 +26,8 @@ async def ready(ctx: ContextDep) -> JSONResponse:
         await ctx.db.ping()
     except Exception as exc:  # any failure to answer means not ready
         log.warning("readiness: database unavailable: %s", exc)
-        return error_response(
-            503,
-            "ServiceUnavailable",
-            "The database is unavailable.",
-            details={"database": "unavailable"},
-            headers={"Retry-After": "1"},
+        return unavailable_response(
+            "The database is unavailable.", details={"database": "unavailable"}
         )
     return JSONResponse({"status": "ready", "database": "ok"})
 

@@ -4,6 +4,10 @@ We use the ``standardwebhooks`` reference package rather than hand-rolled HMAC: 
 spec's ``msg_id.timestamp.body`` signing, base64 secrets and the 5-minute timestamp tolerance.
 This module only adds a typed error and makes every malformed header a verification failure
 (the package lets ValueError/binascii.Error escape on garbage input).
+
+``WEBHOOK_SECRET`` may list several secrets (space- or comma-separated) while one is rotated:
+the sender signs with each (Standard Webhooks carries several signatures, space-separated, in
+one header), the receiver accepts a signature by any.
 """
 
 from __future__ import annotations
@@ -21,20 +25,13 @@ class SignatureError(Exception):
     """The webhook headers are missing, malformed, too old/new, or the signature does not match."""
 
 
-def webhook_secrets(secret: str) -> list[str]:
-    """``WEBHOOK_SECRET`` may list several secrets (space- or comma-separated) while one is
-    rotated: the sender signs with each (Standard Webhooks carries several signatures, space-
-    separated, in one header), the receiver accepts a signature by any."""
-    return split_secrets(secret)
-
-
 def sign_headers(secret: str, body: str, msg_id: str | None = None) -> dict[str, str]:
     """Headers (webhook-id, webhook-timestamp, webhook-signature) for ``body``; one signature
     per secret listed in ``secret``."""
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
     now = datetime.now(tz=UTC)
     signature = " ".join(
-        Webhook(s).sign(msg_id=msg_id, timestamp=now, data=body) for s in webhook_secrets(secret)
+        Webhook(s).sign(msg_id=msg_id, timestamp=now, data=body) for s in split_secrets(secret)
     )
     return {
         "webhook-id": msg_id,
@@ -47,7 +44,7 @@ def verify(secret: str, body: bytes, headers: Mapping[str, str]) -> str:
     """Verify ``body`` against the Standard Webhooks headers with any of the listed secrets;
     returns the webhook-id."""
     lowered = {k.lower(): v for k, v in headers.items()}
-    candidates = webhook_secrets(secret)
+    candidates = split_secrets(secret)
     if not candidates:
         raise SignatureError("no webhook secret is configured")
     failure: Exception | None = None
