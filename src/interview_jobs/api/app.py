@@ -124,9 +124,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.ctx = ctx
     install_error_handlers(app)
-    # Routes are matched in order, one by one: the jobs routes (the polled status first) come
-    # before the rarer ones. No two routers share a path, so the order changes nothing else.
-    app.include_router(job_endpoints.poll_router)
+    # Routes are matched in order, one by one: the jobs routes (the polled status and job
+    # creation first) come before the rarer ones. No two routers share a path, so the order
+    # changes nothing else.
+    app.include_router(job_endpoints.direct_router)
     app.include_router(job_endpoints.router)
     app.include_router(job_endpoints.callback_router)
     app.include_router(auth_endpoints.router)

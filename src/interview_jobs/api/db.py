@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.sql.dml import Insert
 
 from interview_jobs.api import sqlite_inloop
-from interview_jobs.api.fastread import FastReader
+from interview_jobs.api.fastsql import FastSQL
 
 SQLITE_BUSY_SECONDS = 5.0
 CHECKPOINT_INTERVAL_SECONDS = 1.0
@@ -62,7 +62,7 @@ class Database:
         if self.inloop_sqlite:
             event.listen(self.engine.sync_engine, "connect", _no_autocheckpoint)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        self.reader = FastReader(self.engine, self.url.database if self.inloop_sqlite else None)
+        self.fast = FastSQL(self.engine, self.url.database if self.inloop_sqlite else None)
 
     @property
     def dialect(self) -> str:
@@ -82,7 +82,7 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
-        self.reader.close()
+        self.fast.close()
         await self.engine.dispose()
 
     async def checkpoint_forever(self, interval: float = CHECKPOINT_INTERVAL_SECONDS) -> None:

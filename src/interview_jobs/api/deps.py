@@ -10,6 +10,7 @@ on every request.
 from __future__ import annotations
 
 import inspect
+import json
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import fastapi.routing
 import jwt
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_jobs.api.context import AppContext
@@ -156,15 +158,19 @@ OptionalUser = Annotated[AuthUser | None, Depends(optional_user)]
 class DirectRoute(APIRoute):
     """An ``APIRoute`` whose endpoint is called without FastAPI's general dependency solver.
 
-    For the status poll, the hottest endpoint: profiling showed the solver (four parameter kinds
-    checked for the endpoint and again for each dependency) costing a quarter of the request's
-    CPU. The endpoint is declared as usual — the OpenAPI document (parameters, security) is the
-    same — but its parameters may only be ``str`` path parameters, the ``Request`` and
-    ``CurrentUser``, and it must return a ``Response``. Anything else — including dependencies
-    added by the router or by ``include_router`` — is refused (TypeError) when FastAPI builds the
-    handler (for an included router, on its first request), so this can never skip work a
-    parameter or dependency needed. While ``app.dependency_overrides`` holds anything, requests
-    go through FastAPI's own handler.
+    For the hottest endpoints (the status poll, job creation): profiling showed the solver (four
+    parameter kinds checked for the endpoint and again for each dependency) costing a quarter of
+    the request's CPU. The endpoint is declared as usual — the OpenAPI document (parameters, body,
+    security) is the same — but its parameters may only be ``str`` path parameters, the
+    ``Request``, ``CurrentUser``, ``ContextDep``, optional headers (default None) and one JSON
+    body model. Anything else — including dependencies added by the router or by
+    ``include_router`` — is refused (TypeError) when FastAPI builds the handler (for an included
+    router, on its first request), so this can never skip work a parameter or dependency needed.
+
+    Only the plain case is direct: a request that sends one of the headers, a body that is not
+    ``application/json`` or does not validate, or any request while ``app.dependency_overrides``
+    holds anything goes through FastAPI's own handler, which gives exactly its usual answer (the
+    body read here is cached on the request, so it is not lost).
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -179,24 +185,38 @@ class DirectRoute(APIRoute):
         provider = context.dependency_overrides_provider
         endpoint = self.endpoint
         signature = inspect.signature(endpoint, eval_str=True)
+        refused = TypeError(
+            f"DirectRoute {self.path}: only str path parameters, the Request, CurrentUser, "
+            "ContextDep, optional headers and one JSON body model"
+        )
         path_names = [field.name for field in dependant.path_params]
         for name in path_names:
             if signature.parameters[name].annotation is not str:
                 raise TypeError(f"DirectRoute {self.path}: path parameter {name} must be a str")
-        user_names = [dep.name for dep in dependant.dependencies if dep.call is current_user]
-        if (
-            len(user_names) != len(dependant.dependencies)
-            or None in user_names
-            or dependant.query_params
-            or dependant.header_params
-            or dependant.cookie_params
-            or dependant.body_params
-            or len(signature.parameters)
-            != len(path_names) + len(user_names) + (dependant.request_param_name is not None)
+        injected = {current_user: "user", get_ctx: "ctx"}
+        dependencies = [(dep.name, injected.get(dep.call)) for dep in dependant.dependencies]  # type: ignore[arg-type]
+        headers = [(field.name, field.alias) for field in dependant.header_params]
+        if any(signature.parameters[name].default is not None for name, _ in headers):
+            raise refused
+        body = dependant.body_params[0] if len(dependant.body_params) == 1 else None
+        body_model = body.field_info.annotation if body is not None else None
+        if body is not None and not (
+            isinstance(body_model, type) and issubclass(body_model, BaseModel)
         ):
-            raise TypeError(
-                f"DirectRoute {self.path}: only str path parameters, the Request and CurrentUser"
-            )
+            raise refused
+        if (
+            any(name is None or kind is None for name, kind in dependencies)
+            or dependant.query_params
+            or dependant.cookie_params
+            or len(dependant.body_params) > 1
+            or len(signature.parameters)
+            != len(path_names)
+            + len(dependencies)
+            + len(headers)
+            + (body is not None)
+            + (dependant.request_param_name is not None)
+        ):
+            raise refused
         request_name = dependant.request_param_name
 
         async def handler(request: Request) -> Response:
@@ -204,13 +224,38 @@ class DirectRoute(APIRoute):
                 return await generic(request)
             params = request.path_params
             kwargs: dict[str, Any] = {name: params[name] for name in path_names}
-            if user_names:
-                user = await current_user(request)
-                for name in user_names:
-                    kwargs[str(name)] = user
+            for name, alias in headers:
+                if alias in request.headers:
+                    return await generic(request)
+                kwargs[name] = None
+            if body is not None:
+                parsed = await _json_body(request, body_model)  # type: ignore[arg-type]
+                if parsed is None:
+                    return await generic(request)
+                kwargs[body.name] = parsed
+            for name, kind in dependencies:
+                if kind == "user":
+                    kwargs[str(name)] = await current_user(request)
+                else:
+                    kwargs[str(name)] = request.app.state.ctx
             if request_name is not None:
                 kwargs[request_name] = request
             response: Response = await endpoint(**kwargs)
             return response
 
         return handler
+
+
+_JSON = frozenset({"application/json", "application/json; charset=utf-8"})
+
+
+async def _json_body(request: Request, model: type[BaseModel]) -> BaseModel | None:
+    """The body as ``model`` when it is plain valid JSON of it (validated in Python mode, as
+    FastAPI does); None for anything FastAPI's handler must answer itself."""
+    if request.headers.get("content-type", "").lower() not in _JSON:
+        return None
+    try:
+        raw = await request.body()
+        return model.model_validate(json.loads(raw)) if raw else None
+    except Exception:  # unreadable, not JSON, not valid: FastAPI's handler says exactly why
+        return None

@@ -312,7 +312,7 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _postgres_error(request: Request, exc: Exception) -> JSONResponse:
-    # The hot read paths (fastread.py) use the asyncpg connection directly: its own errors.
+    # The hot read paths (fastsql.py) use the asyncpg connection directly: its own errors.
     return await _by_sqlstate(request, exc, getattr(exc, "sqlstate", None))
 
 

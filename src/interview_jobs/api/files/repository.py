@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interview_jobs.api.models import FileUpload
+from interview_jobs.api.db import Database
+from interview_jobs.api.fastsql import FastStatement
+from interview_jobs.api.models import FileUpload, table
+
+files = table(FileUpload)
+_OWNED_VIDEO = FastStatement(
+    select(files.c.id, files.c.duration_seconds).where(
+        files.c.id == bindparam("file_id"), files.c.user_id == bindparam("user_id")
+    )
+)
 
 
 async def get_owned(session: AsyncSession, file_id: int, user_id: int) -> FileUpload | None:
@@ -15,6 +25,11 @@ async def get_owned(session: AsyncSession, file_id: int, user_id: int) -> FileUp
         select(FileUpload).where(FileUpload.id == file_id, FileUpload.user_id == user_id)
     )
     return result.scalar_one_or_none()
+
+
+async def read_owned_video(db: Database, file_id: int, user_id: int) -> Any | None:
+    """The user's file as (id, duration_seconds), read outside any transaction, or None."""
+    return await db.fast.one(_OWNED_VIDEO, {"file_id": file_id, "user_id": user_id})
 
 
 async def get(session: AsyncSession, file_id: int) -> FileUpload | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,6 +47,14 @@ async def upload(
 
 async def get_owned(session: AsyncSession, user: AuthUser, file_id: int) -> FileUpload:
     found = await repository.get_owned(session, file_id, user.id)
+    if found is None:
+        raise _not_found(file_id)
+    return found
+
+
+async def read_owned_video(ctx: AppContext, user: AuthUser, file_id: int) -> Any:
+    """The caller's file as (id, duration_seconds), read outside any transaction."""
+    found = await repository.read_owned_video(ctx.db, file_id, user.id)
     if found is None:
         raise _not_found(file_id)
     return found

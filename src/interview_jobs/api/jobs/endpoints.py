@@ -31,8 +31,9 @@ from interview_jobs.contracts.webhooks import SignatureError, verify
 router = APIRouter(
     prefix="/api/interview", tags=["jobs"], responses=error_responses(401, 404, 422, 503)
 )
-# The status poll has a router of its own, for its route class (see DirectRoute).
-poll_router = APIRouter(
+# The status poll and job creation, the hottest endpoints, have a router of their own, for its
+# route class (see DirectRoute).
+direct_router = APIRouter(
     prefix="/api/interview",
     tags=["jobs"],
     responses=error_responses(401, 404, 422, 503),
@@ -92,7 +93,7 @@ def _json(content: Any, headers: dict[str, str] | None = None) -> Response:
     return Response(to_json(content), media_type="application/json", headers=headers)
 
 
-@router.post(
+@direct_router.post(
     "/analyze",
     status_code=202,
     response_model=InterviewJobResponse,
@@ -101,12 +102,11 @@ def _json(content: Any, headers: dict[str, str] | None = None) -> Response:
 async def analyze(
     body: AnalyzeRequest,
     user: CurrentUser,
-    session: SessionDep,
     ctx: ContextDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
     """Create a job (PENDING) and answer at once; the dispatcher forwards it after commit."""
-    created = await service.create(ctx, session, user, body, idempotency_key)
+    created = await service.create(ctx, user, body, idempotency_key)
     message = (
         "Job created; it will be analysed in the background."
         if not created.replayed
@@ -129,7 +129,7 @@ async def analyze(
 
 # The read-only endpoints take no SessionDep: they read on a connection of their own, without a
 # transaction to open and commit (the hot path of clients polling a job).
-@poll_router.get("/job/{job_id}", response_model=JobOut)
+@direct_router.get("/job/{job_id}", response_model=JobOut)
 async def get_job(job_id: str, request: Request, user: CurrentUser) -> Response:
     # The endpoint clients poll, made cheap: no dependency solver (DirectRoute), and the row is
     # dumped to JSON directly (FastAPI would validate the model we just built, then serialise).

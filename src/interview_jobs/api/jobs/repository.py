@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, insert, select, tuple_
+from sqlalchemy import Select, bindparam, delete, func, insert, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_jobs.api.db import Database, insert_ignore
-from interview_jobs.api.fastread import FastSelect
+from interview_jobs.api.fastsql import FastStatement
 from interview_jobs.api.jobs.transitions import ACTIVE_STATUSES
 from interview_jobs.api.models import (
     AppliedWebhook,
@@ -40,6 +40,61 @@ _INSERT_OUTBOX = insert(outbox)
 async def insert_job(session: AsyncSession, values: dict[str, Any]) -> int:
     result = await session.execute(_INSERT_JOB, values)
     return int(result.scalar_one())
+
+
+# Job creation without a session (fastsql.py): the job row and its first outbox row, committed
+# together. Every column the ORM would fill with a default is in NEW_JOB_FIELDS.
+NEW_JOB_FIELDS = (
+    "job_id", "user_id", "video_url", "status", "file_id", "analysis_type", "created_at",
+    "updated_at", "attempt", "duration_seconds", "deadline_at", "estimated_completion_at",
+)  # fmt: skip
+_NEW_JOB = insert(jobs).values(
+    {name: bindparam(f"job_{name}", type_=jobs.c[name].type) for name in NEW_JOB_FIELDS}
+)
+_FAST_INSERT_JOB = FastStatement(_NEW_JOB)
+_FAST_INSERT_OUTBOX = FastStatement(
+    insert(outbox).values(
+        job_pk=bindparam("outbox_job_pk", type_=outbox.c.job_pk.type),
+        attempt=bindparam("job_attempt", type_=outbox.c.attempt.type),
+        available_at=bindparam("job_created_at", type_=outbox.c.available_at.type),
+        created_at=bindparam("job_created_at", type_=outbox.c.created_at.type),
+        tries=0,
+    )
+)
+# PostgreSQL: both rows in one statement (a data-modifying CTE), one round trip, atomic alone.
+_new_job = _NEW_JOB.returning(jobs.c.id).cte("new_job")
+_FAST_INSERT_JOB_AND_OUTBOX = FastStatement(
+    insert(outbox)
+    .from_select(
+        ["job_pk", "attempt", "available_at", "created_at", "tries"],
+        select(
+            _new_job.c.id,
+            bindparam("job_attempt", type_=outbox.c.attempt.type),
+            bindparam("job_created_at", type_=outbox.c.available_at.type),
+            bindparam("job_created_at", type_=outbox.c.created_at.type),
+            literal(0),
+        ),
+    )
+    .returning(outbox.c.job_pk)
+)
+
+
+async def create_job(db: Database, values: dict[str, Any]) -> int:
+    """Insert a new job (``values`` has every field of NEW_JOB_FIELDS) and its first outbox row
+    in one transaction; the job's primary key."""
+    params = {f"job_{name}": values[name] for name in NEW_JOB_FIELDS}
+    if db.fast.raw_writes == "sqlite":
+        async with db.fast.sqlite_transaction() as tx:
+            job_pk = tx.run(_FAST_INSERT_JOB, params).lastrowid
+            assert job_pk is not None
+            tx.run(_FAST_INSERT_OUTBOX, {**params, "outbox_job_pk": job_pk})
+        return job_pk
+    if db.fast.raw_writes == "asyncpg":
+        return int(await db.fast.value(_FAST_INSERT_JOB_AND_OUTBOX, params))
+    async with db.sessionmaker() as session, session.begin():
+        job_pk = await insert_job(session, values)
+        await add_outbox(session, job_pk, values["attempt"], values["created_at"])
+    return job_pk
 
 
 async def get_by_job_id(
@@ -73,7 +128,7 @@ _SUMMARY = [
 ]  # fmt: skip
 _DETAIL = [*_SUMMARY, jobs.c.detailed_analysis, jobs.c.duration_seconds]
 _OWNED = {
-    detail: FastSelect(
+    detail: FastStatement(
         select(*(_DETAIL if detail else _SUMMARY)).where(
             jobs.c.job_id == bindparam("job_id"), jobs.c.user_id == bindparam("user_id")
         )
@@ -84,7 +139,7 @@ _OWNED = {
 
 async def read_owned(db: Database, job_id: str, user_id: int, *, detail: bool = False) -> Any:
     """The user's job as a named tuple (summary columns, or with the analysis), or None."""
-    return await db.reader.one(_OWNED[detail], {"job_id": job_id, "user_id": user_id})
+    return await db.fast.one(_OWNED[detail], {"job_id": job_id, "user_id": user_id})
 
 
 def _page_statement(with_status: bool, with_cursor: bool) -> Select[Any]:
@@ -97,8 +152,8 @@ def _page_statement(with_status: bool, with_cursor: bool) -> Select[Any]:
     return stmt.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(bindparam("limit"))
 
 
-_PAGES: dict[tuple[bool, bool], FastSelect] = {
-    (s, c): FastSelect(_page_statement(s, c)) for s in (False, True) for c in (False, True)
+_PAGES: dict[tuple[bool, bool], FastStatement] = {
+    (s, c): FastStatement(_page_statement(s, c)) for s in (False, True) for c in (False, True)
 }
 
 
@@ -116,7 +171,7 @@ async def list_page(
         params["status"] = status.value
     if before is not None:
         params["before_created"], params["before_id"] = before
-    return await db.reader.all(_PAGES[(status is not None, before is not None)], params)
+    return await db.fast.all(_PAGES[(status is not None, before is not None)], params)
 
 
 async def active_job_using_file(session: AsyncSession, file_id: int) -> InterviewJob | None:
@@ -135,19 +190,29 @@ async def delete_job(session: AsyncSession, job_pk: int) -> None:
     await session.execute(delete(outbox).where(outbox.c.job_pk == job_pk))
 
 
-async def count_active(session: AsyncSession) -> int:
-    stmt = select(func.count()).select_from(jobs).where(jobs.c.status.in_(_ACTIVE))
-    return int((await session.execute(stmt)).scalar_one())
+# (status = a OR status = b, not IN: an IN list is expanded at execution, which a FastStatement
+# compiled once cannot do)
+_COUNT_ACTIVE = FastStatement(
+    select(func.count().label("active"))
+    .select_from(jobs)
+    .where(or_(*(jobs.c.status == status for status in _ACTIVE)))
+)
+_RECENT_PROCESSING = FastStatement(
+    select(jobs.c.processing_seconds)
+    .where(jobs.c.status == JobStatus.COMPLETED.value, jobs.c.processing_seconds.is_not(None))
+    .order_by(jobs.c.finished_at.desc())
+    .limit(bindparam("sample"))
+)
 
 
-async def recent_processing_seconds(session: AsyncSession, sample: int = 50) -> list[float]:
-    stmt = (
-        select(jobs.c.processing_seconds)
-        .where(jobs.c.status == JobStatus.COMPLETED.value, jobs.c.processing_seconds.is_not(None))
-        .order_by(jobs.c.finished_at.desc())
-        .limit(sample)
-    )
-    return [float(v) for v in (await session.execute(stmt)).scalars().all()]
+async def count_active(db: Database) -> int:
+    row = await db.fast.one(_COUNT_ACTIVE, {})
+    return int(row.active) if row is not None else 0
+
+
+async def recent_processing_seconds(db: Database, sample: int = 50) -> list[float]:
+    rows = await db.fast.all(_RECENT_PROCESSING, {"sample": sample})
+    return [float(row.processing_seconds) for row in rows]
 
 
 # ---- outbox ----

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from interview_jobs.api.context import AppContext
 from interview_jobs.api.deps import AuthUser, on_commit
 from interview_jobs.api.errors import Conflict, NotFound, ValidationFailed
-from interview_jobs.api.fastread import FastSelect
+from interview_jobs.api.fastsql import FastStatement
 from interview_jobs.api.files import service as file_service
 from interview_jobs.api.files.signing import content_path
 from interview_jobs.api.jobs import estimate, repository
@@ -59,32 +59,69 @@ class Created:
 
 async def create(
     ctx: AppContext,
-    session: AsyncSession,
     user: AuthUser,
     body: AnalyzeRequest,
     idempotency_key: str | None,
 ) -> Created:
+    """A new PENDING job and its outbox row, committed together; the dispatcher is woken after
+    the commit. With an Idempotency-Key, the key is claimed in the same transaction (or the job
+    an earlier request made is returned)."""
     if idempotency_key is not None and not (0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH):
         raise ValidationFailed.field(
             "Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters"
         )
     now = utcnow()
     job_id = str(uuid.uuid4())
-    if idempotency_key is not None:
-        earlier = await _claim_key(ctx, session, user, body, idempotency_key, job_id)
-        if earlier is not None:
-            return Created.of(earlier, replayed=True)
+    await ctx.queue_stats.refresh(ctx.db)
+    if idempotency_key is None:
+        # Without a key, the common case: no session, two precompiled INSERTs (fastsql.py).
+        values = await _new_job(ctx, user, body, job_id, now, None)
+        await repository.create_job(ctx.db, values)
+    else:
+        async with ctx.db.sessionmaker() as session, session.begin():
+            earlier = await _claim_key(ctx, session, user, body, idempotency_key, job_id)
+            if earlier is not None:
+                return Created.of(earlier, replayed=True)
+            values = await _new_job(ctx, user, body, job_id, now, session)
+            job_pk = await repository.insert_job(session, values)
+            await repository.add_outbox(session, job_pk, 1, now)
+    ctx.queue_stats.active += 1
+    ctx.wake_dispatcher()
+    ctx.metrics.jobs_created.inc()
+    return Created(
+        job_id,
+        JobStatus.PENDING,
+        body.analysis_type.value,
+        now,
+        values["estimated_completion_at"],
+        replayed=False,
+    )
 
+
+async def _new_job(
+    ctx: AppContext,
+    user: AuthUser,
+    body: AnalyzeRequest,
+    job_id: str,
+    now: datetime,
+    session: AsyncSession | None,
+) -> dict[str, Any]:
+    """The new job's row (every field of repository.NEW_JOB_FIELDS); the file is read in
+    ``session`` when there is one."""
     duration: float | None = None
     video_url = body.video_url
     if body.file_id is not None:
-        upload = await file_service.get_owned(session, user, body.file_id)
+        # Without a session, read before the write: a file deleted in between fails the
+        # insert's foreign key (409, a conflict), it never leaves a job without its file.
+        upload = (
+            await file_service.get_owned(session, user, body.file_id)
+            if session is not None
+            else await file_service.read_owned_video(ctx, user, body.file_id)
+        )
         duration = upload.duration_seconds
         video_url = video_url or f"{ctx.settings.api_url}{content_path(upload.id)}"
     assert video_url is not None  # AnalyzeRequest requires videoUrl or fileId
-
-    await ctx.queue_stats.refresh(session)
-    values: dict[str, Any] = {
+    return {
         "job_id": job_id,
         "user_id": user.id,
         "video_url": video_url,
@@ -99,19 +136,6 @@ async def create(
         "deadline_at": now + timedelta(seconds=ctx.settings.job_deadline_seconds),
         "estimated_completion_at": ctx.queue_stats.estimate(ctx.settings, now, duration),
     }
-    job_pk = await repository.insert_job(session, values)
-    await repository.add_outbox(session, job_pk, 1, now)
-    ctx.queue_stats.active += 1
-    on_commit(session, ctx.wake_dispatcher)
-    ctx.metrics.jobs_created.inc()
-    return Created(
-        job_id,
-        JobStatus.PENDING,
-        body.analysis_type.value,
-        now,
-        values["estimated_completion_at"],
-        replayed=False,
-    )
 
 
 async def _claim_key(
@@ -343,7 +367,7 @@ async def _apply(
 
 async def current_state(ctx: AppContext, job_pk: int) -> dict[str, Any] | None:
     """The job's live state in a short session of its own (for the SSE stream)."""
-    row = await ctx.db.reader.one(_STATE, {"job_pk": job_pk})
+    row = await ctx.db.fast.one(_STATE, {"job_pk": job_pk})
     if row is None:
         return None
     return {
@@ -357,7 +381,7 @@ async def current_state(ctx: AppContext, job_pk: int) -> dict[str, Any] | None:
 
 
 _JOBS = table(InterviewJob)
-_STATE = FastSelect(
+_STATE = FastStatement(
     select(
         _JOBS.c.job_id,
         _JOBS.c.status,
