@@ -15,12 +15,15 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from interview_jobs.api import health
 from interview_jobs.api.auth import endpoints as auth_endpoints
 from interview_jobs.api.context import AppContext
 from interview_jobs.api.db import Database
+from interview_jobs.api.deps import DirectHandler, DirectRoute
 from interview_jobs.api.dispatch import Dispatcher
 from interview_jobs.api.errors import install_error_handlers
 from interview_jobs.api.files import endpoints as file_endpoints
@@ -33,19 +36,12 @@ from interview_jobs.config import Settings, get_settings
 log = logging.getLogger(__name__)
 
 
-# Methods are labels as sent; anything else is "other", so that a client inventing methods cannot
-# grow the label set (and the children cached below) without bound.
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-
-
 class MetricsMiddleware:
-    """Counts requests and observes latency per route template (pure ASGI: cheap). The labelled
-    children are cached: ``labels()`` costs as much as a quarter of the rest of this middleware."""
+    """Counts requests and observes latency per route template (pure ASGI: cheap)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
-        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,18 +59,77 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            method = scope["method"] if scope["method"] in _METHODS else "other"
-            key = (method, template, status)
-            children = self._children.get(key)
-            if children is None:
-                children = self._children[key] = (
-                    self.metrics.requests.labels(method, template, str(status)),
-                    self.metrics.latency.labels(template),
-                )
-            children[0].inc()
-            children[1].observe(time.perf_counter() - started)
+            template = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.observe_request(
+                scope["method"], template, status, time.perf_counter() - started
+            )
+
+
+class FastLane:
+    """Serves the status poll ahead of the whole middleware stack and FastAPI's router.
+
+    The poll is the request clients send most. Profiled in the server, the layers around its
+    endpoint — Starlette's and FastAPI's middleware, route matching through included routers,
+    the request/response adapters — cost more than the endpoint itself. A GET that matches one
+    of ``routes`` (DirectRoute routes: their endpoints take no dependency the solver must run)
+    is answered here by the route's direct handler, and counted in the metrics as the
+    middleware would. Anything else — any other request, a request the direct handler leaves
+    to FastAPI, one that raises (a 401, a 404, the database down) or arrives while dependency
+    overrides are set — goes down the usual stack, which answers exactly as without this lane
+    (running a GET a second time is safe). Only GET: a POST that failed after writing must not
+    run again. The page's security headers concern other paths (web/__init__.py).
+
+    The routes' router must be included without dependencies (their direct handlers do not run
+    any that ``include_router`` adds); create_app does so.
+    """
+
+    def __init__(
+        self, app: ASGIApp, routes: list[DirectRoute], owner: FastAPI, metrics: Metrics
+    ) -> None:
+        self.app = app
+        self.owner = owner
+        self.metrics = metrics
+        self.lanes: list[tuple[DirectRoute, DirectHandler]] = []
+        for route in routes:
+            if route.methods != {"GET"}:
+                raise ValueError(f"FastLane serves GET routes only, not {route.path}")
+            self.lanes.append((route, route.direct_handler()))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            started = time.perf_counter()
+            for route, direct in self.lanes:
+                match, child_scope = route.matches(scope)
+                if match is not Match.FULL or self.owner.dependency_overrides:
+                    continue
+                scope.update(child_scope)  # path_params, endpoint, route
+                try:
+                    response = await direct(Request(scope, receive, send))
+                except Exception:
+                    break  # the usual stack answers (and logs) it
+                if response is None:
+                    break
+                try:
+                    await response(scope, receive, send)
+                finally:
+                    self.metrics.observe_request(
+                        "GET", route.path, response.status_code, time.perf_counter() - started
+                    )
+                return
+        await self.app(scope, receive, send)
+
+
+class InterviewJobsAPI(FastAPI):
+    """FastAPI with the :class:`FastLane` in front of its middleware stack."""
+
+    def __init__(self, *, fast_lane: list[DirectRoute], metrics: Metrics, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._fast_lane = fast_lane
+        self._lane_metrics = metrics
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        return FastLane(stack, self._fast_lane, self, self._lane_metrics)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -114,7 +169,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await dispatcher.aclose()
             await db.dispose()
 
-    app = FastAPI(
+    app = InterviewJobsAPI(
+        fast_lane=[
+            route
+            for route in job_endpoints.direct_router.routes
+            if isinstance(route, DirectRoute) and route.methods == {"GET"}
+        ],
+        metrics=ctx.metrics,
         title="Interview Job System — API",
         version="1.0",
         lifespan=lifespan,

@@ -12,13 +12,14 @@ from __future__ import annotations
 import inspect
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import fastapi.routing
 import jwt
 from fastapi import Depends, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -181,8 +182,25 @@ class DirectRoute(APIRoute):
         context = context_var.get() if context_var is not None else None
         if context is None or getattr(context, "original_route", None) is not self:
             context = self
-        dependant = context.dependant
+        direct = self._direct(context.dependant)
         provider = context.dependency_overrides_provider
+
+        async def handler(request: Request) -> Response:
+            if provider is not None and getattr(provider, "dependency_overrides", None):
+                return await generic(request)
+            response = await direct(request)
+            return response if response is not None else await generic(request)
+
+        return handler
+
+    def direct_handler(self) -> DirectHandler:
+        """The direct call alone, for serving the route before FastAPI's router (see
+        ``interview_jobs.api.app.FastLane``): it answers None where FastAPI's own handler must.
+        Dependencies an ``include_router`` adds are not in it: include the route's router
+        without any."""
+        return self._direct(self.dependant)
+
+    def _direct(self, dependant: Dependant) -> DirectHandler:
         endpoint = self.endpoint
         signature = inspect.signature(endpoint, eval_str=True)
         refused = TypeError(
@@ -219,33 +237,32 @@ class DirectRoute(APIRoute):
             raise refused
         request_name = dependant.request_param_name
 
-        async def handler(request: Request) -> Response:
-            if provider is not None and getattr(provider, "dependency_overrides", None):
-                return await generic(request)
+        async def direct(request: Request) -> Response | None:
             params = request.path_params
             kwargs: dict[str, Any] = {name: params[name] for name in path_names}
             for name, alias in headers:
                 if alias in request.headers:
-                    return await generic(request)
+                    return None
                 kwargs[name] = None
             if body is not None:
                 parsed = await _json_body(request, body_model)  # type: ignore[arg-type]
                 if parsed is None:
-                    return await generic(request)
+                    return None
                 kwargs[body.name] = parsed
-            for name, kind in dependencies:
+            for dep_name, kind in dependencies:
                 if kind == "user":
-                    kwargs[str(name)] = await current_user(request)
+                    kwargs[str(dep_name)] = await current_user(request)
                 else:
-                    kwargs[str(name)] = request.app.state.ctx
+                    kwargs[str(dep_name)] = request.app.state.ctx
             if request_name is not None:
                 kwargs[request_name] = request
             response: Response = await endpoint(**kwargs)
             return response
 
-        return handler
+        return direct
 
 
+DirectHandler = Callable[[Request], Awaitable[Response | None]]
 _JSON = frozenset({"application/json", "application/json; charset=utf-8"})
 
 

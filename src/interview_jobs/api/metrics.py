@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
+
+# Methods are labels as sent; anything else is "other", so that a client inventing methods cannot
+# grow the label set (and the children cached below) without bound.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class Metrics:
@@ -52,6 +58,23 @@ class Metrics:
             ["action"],
             registry=self.registry,
         )
+
+        # (method, route, status) -> the labelled children: ``labels()`` costs as much as the rest
+        # of recording a request.
+        self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """One HTTP request: ``route`` is its template ("unmatched" when no route matched)."""
+        method = method if method in _METHODS else "other"
+        key = (method, route, status)
+        children = self._request_children.get(key)
+        if children is None:
+            children = self._request_children[key] = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(route),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
