@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import os
 import re
 import shutil
@@ -27,11 +28,17 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+from fastapi import FastAPI
+from pydantic import BaseModel
+from sqlalchemy import DateTime, String, event
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -67,6 +74,71 @@ async def _stub_forward(request: Request) -> Response:
 stub_ai_app = Starlette(
     routes=[Route("/api/v1/interview/analyze", _stub_forward, methods=["POST"])]
 )
+
+
+# The issue's yardstick for job creation, measured in the same run: a bare FastAPI app that
+# validates the same body and inserts one row with the SQLAlchemy ORM (async, aiosqlite, one
+# connection, SQLite in WAL mode), without auth, outbox or forwarding.
+class _RefBase(DeclarativeBase):
+    pass
+
+
+class _RefJob(_RefBase):
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(36), unique=True)
+    video_url: Mapped[str] = mapped_column(String(4096))
+    status: Mapped[str] = mapped_column(String(16))
+    analysis_type: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class _RefBody(BaseModel):
+    videoUrl: str
+    analysisType: str = "comprehensive"
+
+
+def reference_app() -> FastAPI:
+    """uvicorn ``--factory``; the database file is IJ_BENCH_REFERENCE_DB."""
+    engine = create_async_engine(
+        f"sqlite+aiosqlite:///{os.environ['IJ_BENCH_REFERENCE_DB']}", pool_size=1, max_overflow=0
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _wal(connection: Any, _record: Any) -> None:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with engine.begin() as conn:
+            await conn.run_sync(_RefBase.metadata.create_all)
+        yield
+        await engine.dispose()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/")
+    async def up() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/api/interview/analyze", status_code=202)
+    async def create(body: _RefBody) -> dict[str, str]:
+        async with sessions() as session:
+            job = _RefJob(
+                job_id=str(uuid.uuid4()),
+                video_url=body.videoUrl,
+                status="PENDING",
+                analysis_type=body.analysisType,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+            session.add(job)
+            await session.commit()
+            return {"jobId": job.job_id, "status": job.status}
+
+    return app
 
 
 # ---- processes ----
@@ -307,6 +379,17 @@ def run_database(name: str, database_url: str, args: argparse.Namespace, hello_u
                          header=f"Authorization: {bearer}")  # fmt: skip
         print(hello.row("hello-world (adjacent baseline)", hello.rps))
         print(status.row("job status (GET job/{id})", hello.rps))
+
+    if database_url.startswith("sqlite"):
+        # The issue's yardstick: a bare FastAPI + SQLAlchemy ORM insert, no auth, no outbox.
+        ref_env = {**os.environ, "IJ_BENCH_REFERENCE_DB": str(workdir / "reference.db")}
+        bench_dir = ["--app-dir", str(Path(__file__).parent), "--factory"]
+        with server("api_throughput:reference_app", free_port(), ref_env, *bench_dir) as url:
+            hello = measure(hello_url + "/", args.duration)
+            bare = measure(f"{url}/api/interview/analyze", args.duration,
+                           script=post_script(workdir, "unused"))  # fmt: skip
+            print(hello.row("hello-world (adjacent baseline)", hello.rps))
+            print(bare.row("bare FastAPI + ORM insert (ref.)", hello.rps))
 
     # The dispatcher's share of the creation cost: the same run with it switched off.
     quiet_env = {**env, "INTERVIEW_JOBS_DISPATCHER_ENABLED": "false"}

@@ -155,20 +155,25 @@ class FastSQL:
         # Writers here queue on a FIFO lock instead, so only one of them at a time asks the pool.
         if self._write_lock is None:
             self._write_lock = asyncio.Lock()
-        async with self._write_lock, self.engine.connect() as conn:
-            pooled = await conn.get_raw_connection()
-            tx = SQLiteTransaction(self, pooled.driver_connection.sqlite)  # type: ignore[union-attr]
-            tx.run_sql("BEGIN IMMEDIATE")
+        async with self._write_lock:
+            # The pooled DBAPI connection itself: an engine Connection around it would cost
+            # more than the two INSERTs (SQLite's pool does not reset a connection it gets back).
+            pooled = await self.engine.raw_connection()
             try:
-                yield tx
-            except BaseException:
-                tx.connection.rollback()
-                raise
-            try:
-                tx.connection.commit()
-            except sqlite3.Error as exc:
-                tx.connection.rollback()
-                raise _wrapped("COMMIT", [], exc) from exc
+                tx = SQLiteTransaction(self, pooled.driver_connection.sqlite)  # type: ignore[union-attr]
+                tx.run_sql("BEGIN IMMEDIATE")
+                try:
+                    yield tx
+                except BaseException:
+                    tx.connection.rollback()
+                    raise
+                try:
+                    tx.connection.commit()
+                except sqlite3.Error as exc:
+                    tx.connection.rollback()
+                    raise _wrapped("COMMIT", [], exc) from exc
+            finally:
+                pooled.close()  # back to the pool
 
     async def value(self, stmt: FastStatement, params: Mapping[str, Any]) -> Any:
         """Run one statement on a pooled asyncpg connection (autocommit: one statement is one
