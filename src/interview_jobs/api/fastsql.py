@@ -44,8 +44,8 @@ class _Plan:
     sql: str
     names: tuple[str, ...]
     binders: tuple[Callable[[Any], Any] | None, ...]
-    readers: tuple[Callable[[Any], Any] | None, ...]
     row: type
+    readers: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, processor) with work to do
     constants: dict[str, Any]  # parameters the compiler added itself (e.g. SQLite's OFFSET 0)
 
 
@@ -65,10 +65,11 @@ class FastStatement:
             )
             # a SELECT's columns, or an INSERT's RETURNING columns (none without RETURNING)
             columns = list(getattr(self.stmt, "exported_columns", ()))
-            readers = tuple(_reader(c.type, dialect) for c in columns)
+            processors = [_reader(c.type, dialect) for c in columns]
+            readers = tuple((i, r) for i, r in enumerate(processors) if r is not None)
             row = namedtuple("Record", [c.key for c in columns])  # type: ignore[misc]
             plan = self._plans[dialect.name] = _Plan(
-                compiled.string, names, binders, readers, row, dict(compiled.params)
+                compiled.string, names, binders, row, readers, dict(compiled.params)
             )
         return plan
 
@@ -134,11 +135,14 @@ class FastSQL:
             async with self.engine.connect() as conn:
                 pooled = await conn.get_raw_connection()
                 raw_rows = await pooled.driver_connection.fetch(plan.sql, *args)  # type: ignore[union-attr]
-        readers = plan.readers
-        return [
-            plan.row(*[r(v) if r else v for r, v in zip(readers, raw, strict=True)])
-            for raw in raw_rows
-        ]
+        row, readers = plan.row, plan.readers
+        rows = []
+        for raw in raw_rows:
+            values = list(raw)
+            for index, reader in readers:
+                values[index] = reader(values[index])
+            rows.append(row(*values))
+        return rows
 
     async def one(self, query: FastStatement, params: Mapping[str, Any]) -> Any | None:
         rows = await self.all(query, params)

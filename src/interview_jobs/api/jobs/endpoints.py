@@ -24,7 +24,7 @@ from interview_jobs.api.jobs.schemas import (
     ListQuery,
 )
 from interview_jobs.contracts.callback import CALLBACK_PATH, CallbackRequest, CallbackResponse
-from interview_jobs.contracts.common import AnalysisType, JobStatus
+from interview_jobs.contracts.common import JobStatus
 from interview_jobs.contracts.forward import API_KEY_HEADER
 from interview_jobs.contracts.webhooks import SignatureError, verify
 
@@ -63,21 +63,26 @@ _CALLBACK_BODY = {
 }
 
 
+# STATUS_MESSAGES by the stored string (no enum to build per row)
+_MESSAGES: dict[str, str] = {status.value: text for status, text in STATUS_MESSAGES.items()}
+
+
 def _job_wire(job: service.JobRow) -> dict[str, Any]:
     """A job's JSON object as ``JobOut`` declares it (camelCase keys, in its field order), built
     straight from the row: the status poll and the list dump it with pydantic-core, which
     writes datetimes and enums exactly as the model would (tests/api/test_jobs.py checks), at a
     fraction of the cost of building the model first."""
-    status = JobStatus(job.status)
+    # The stored strings are the enums' values (StrEnum: equal, same hash, same JSON).
+    status = job.status
     return {
         "id": job.id,
         "jobId": job.job_id,
         "userId": job.user_id,
         "status": status,
         "message": job.error_message
-        if status is JobStatus.FAILED and job.error_message
-        else STATUS_MESSAGES[status],
-        "analysisType": AnalysisType(job.analysis_type),
+        if status == JobStatus.FAILED and job.error_message
+        else _MESSAGES[status],
+        "analysisType": job.analysis_type,
         "videoUrl": job.video_url,
         "fileId": job.file_id,
         "createdAt": job.created_at,
