@@ -137,7 +137,8 @@ def creator(database: str, timeout: float) -> Callable[[], Any]:
         # check_same_thread=False: SQLAlchemy may close a pooled connection from a finaliser.
         # cached_statements: the dispatcher's batch statements have one SQL text per batch size
         # (IN lists), and with the default 128 they pushed job creation's INSERTs out of the
-        # cache: re-preparing them made each cost ~7x the CPU (measured).
+        # cache (measured with the dispatcher busy: the job INSERT took 156 us on average with
+        # 128, 92 us with 2048, 21 us with the dispatcher off).
         conn = sqlite3.connect(
             database, timeout=timeout, check_same_thread=False, cached_statements=2048
         )
