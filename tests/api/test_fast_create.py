@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from unittest import mock
 
@@ -35,7 +36,7 @@ async def _counts(app: FastAPI) -> tuple[int, int]:
 def _values(user_id: int, **changes: Any) -> dict[str, Any]:
     now = utcnow()
     values: dict[str, Any] = {
-        "job_id": f"job-{now.timestamp()}-{changes.get('file_id')}",
+        "job_id": str(uuid.uuid4()),
         "user_id": user_id,
         "video_url": "https://videos.example.com/a.mp4",
         "status": "PENDING",

@@ -103,7 +103,7 @@ class Dispatcher:
 
     @property
     def client(self) -> aiohttp.ClientSession:
-        # aiohttp, not httpx: its POST costs a tenth of the CPU (see pyproject.toml), and the
+        # aiohttp, not httpx: its POST costs a tenth of the CPU (bench/forward_client.py), and the
         # forwards run on the event loop that serves the API's requests. trust_env: proxies
         # from the environment apply, as they did with httpx.
         if self._client is None:

@@ -48,6 +48,14 @@ class _Plan:
     readers: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, processor) with work to do
     constants: dict[str, Any]  # parameters the compiler added itself (e.g. SQLite's OFFSET 0)
 
+    def args(self, params: Mapping[str, Any]) -> list[Any]:
+        """The driver's positional arguments for ``params``, bind processors applied."""
+        values = [params[n] if n in params else self.constants[n] for n in self.names]
+        return [
+            binder(value) if binder else value
+            for value, binder in zip(values, self.binders, strict=True)
+        ]
+
 
 class FastStatement:
     def __init__(self, stmt: Select[Any] | Insert) -> None:
@@ -112,19 +120,12 @@ class FastSQL:
             return "sqlite"
         return "asyncpg" if self._asyncpg else None
 
-    def _args(self, plan: _Plan, params: Mapping[str, Any]) -> list[Any]:
-        values = [params[n] if n in params else plan.constants[n] for n in plan.names]
-        return [
-            binder(value) if binder else value
-            for value, binder in zip(values, plan.binders, strict=True)
-        ]
-
     async def all(self, query: FastStatement, params: Mapping[str, Any]) -> list[Any]:
         if self._sqlite_path is None and not self._asyncpg:
             async with self.engine.connect() as conn:
                 return list((await conn.execute(query.stmt, dict(params))).all())
         plan = query.plan(self.engine.dialect)
-        args = self._args(plan, params)
+        args = plan.args(params)
         raw_rows: Sequence[Sequence[Any]]
         if self._sqlite_path is not None:
             try:
@@ -164,7 +165,7 @@ class FastSQL:
             # more than the two INSERTs (SQLite's pool does not reset a connection it gets back).
             pooled = await self.engine.raw_connection()
             try:
-                tx = SQLiteTransaction(self, pooled.driver_connection.sqlite)  # type: ignore[union-attr]
+                tx = SQLiteTransaction(self.engine.dialect, pooled.driver_connection.sqlite)  # type: ignore[union-attr]
                 tx.run_sql("BEGIN IMMEDIATE")
                 try:
                     yield tx
@@ -184,7 +185,7 @@ class FastSQL:
         transaction) and return the first column of its first row."""
         assert self._asyncpg, "only with asyncpg"
         plan = stmt.plan(self.engine.dialect)
-        args = self._args(plan, params)
+        args = plan.args(params)
         async with self.engine.connect() as conn:
             pooled = await conn.get_raw_connection()
             try:
@@ -203,8 +204,8 @@ class FastSQL:
 class SQLiteTransaction:
     """Statements inside :meth:`FastSQL.sqlite_transaction` (synchronous, on the loop's thread)."""
 
-    def __init__(self, fast: FastSQL, connection: sqlite3.Connection) -> None:
-        self._fast = fast
+    def __init__(self, dialect: Dialect, connection: sqlite3.Connection) -> None:
+        self._dialect = dialect
         self.connection = connection
 
     def run_sql(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
@@ -214,8 +215,8 @@ class SQLiteTransaction:
             raise _wrapped(sql, args, exc) from exc
 
     def run(self, stmt: FastStatement, params: Mapping[str, Any]) -> sqlite3.Cursor:
-        plan = stmt.plan(self._fast.engine.dialect)
-        return self.run_sql(plan.sql, self._fast._args(plan, params))
+        plan = stmt.plan(self._dialect)
+        return self.run_sql(plan.sql, plan.args(params))
 
 
 def _wrapped(sql: str, args: Sequence[Any], exc: sqlite3.Error) -> sa_exc.StatementError:

@@ -63,10 +63,6 @@ _CALLBACK_BODY = {
 }
 
 
-# STATUS_MESSAGES by the stored string (no enum to build per row)
-_MESSAGES: dict[str, str] = {status.value: text for status, text in STATUS_MESSAGES.items()}
-
-
 def _job_wire(job: service.JobRow) -> dict[str, Any]:
     """A job's JSON object as ``JobOut`` declares it (camelCase keys, in its field order), built
     straight from the row: the status poll and the list dump it with pydantic-core, which
@@ -81,7 +77,7 @@ def _job_wire(job: service.JobRow) -> dict[str, Any]:
         "status": status,
         "message": job.error_message
         if status == JobStatus.FAILED and job.error_message
-        else _MESSAGES[status],
+        else STATUS_MESSAGES[status],
         "analysisType": job.analysis_type,
         "videoUrl": job.video_url,
         "fileId": job.file_id,

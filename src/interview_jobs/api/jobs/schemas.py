@@ -98,7 +98,8 @@ class JobDetailOut(JobOut):
     duration_seconds: float | None = None
 
 
-STATUS_MESSAGES = {
+# Keyed by status; a stored status string finds its message too (JobStatus is a StrEnum).
+STATUS_MESSAGES: dict[str, str] = {
     JobStatus.PENDING: "The job is queued for analysis.",
     JobStatus.PROCESSING: "The video is being analysed.",
     JobStatus.COMPLETED: "The analysis is complete.",
