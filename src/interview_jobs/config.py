@@ -14,11 +14,12 @@ import os
 import re
 import secrets
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SECRET_FIELDS = (
     "jwt_secret",
@@ -128,6 +129,16 @@ class Settings(BaseSettings):
         description="host:port pairs the AI backend may download from even when private",
     )
     max_download_bytes: int = Field(default=2 * 1024**3, gt=0)
+    ai_unkeyed_forward_from: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description="addresses/CIDRs (JSON list or comma-separated) whose forwards need no "
+        "X-API-Key, e.g. the original Java backend; empty = the key is always required",
+    )
+    callback_format: Literal["ext", "seed"] = Field(
+        default="ext",
+        description="'ext': our API's callbacks (object, progress); 'seed': the original's "
+        "(analysisData a JSON string, COMPLETED/FAILED only)",
+    )
     worker_processes: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     queue_name: str = Field(default="interview_jobs", pattern=r"^[A-Za-z0-9_.-]{1,100}$")
     task_time_limit_seconds: int = Field(default=3600, gt=0)
@@ -166,6 +177,17 @@ class Settings(BaseSettings):
     analysis_max_duration_seconds: float = Field(
         default=3 * 3600.0, gt=0, description="Longer videos are refused (too_long)"
     )
+
+    @field_validator("ai_unkeyed_forward_from", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        # "10.0.0.5, 192.168.1.0/24" or a JSON list; a host address is its own /32 (or /128).
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else re.split(r"[\s,]+", text)
+        if isinstance(value, list):
+            return [ip_network(v, strict=False) if isinstance(v, str) else v for v in value if v]
+        return value
 
     @field_validator("ai_url", "api_url")
     @classmethod

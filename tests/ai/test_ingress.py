@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from dramatiq import Message
 from dramatiq.brokers.stub import StubBroker
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
-from interview_jobs.ai.app import callback_url_allowed, create_ai_app
+from interview_jobs.ai.app import address_in, callback_url_allowed, create_ai_app
 from interview_jobs.config import Settings, get_settings
+from tests.support.servers import serve
 
 API = "http://api.example:8000"
 
@@ -147,3 +151,87 @@ def test_unknown_path_has_the_error_shape(client: TestClient) -> None:
 )
 def test_callback_url_must_be_the_api(url: str, ok: bool) -> None:
     assert callback_url_allowed(url, API) is ok
+
+
+def test_analysis_type_null_means_the_default(client: TestClient, settings: Settings) -> None:
+    r = client.post(
+        "/api/v1/interview/analyze",
+        json=_forward(analysisType=None),
+        headers=_headers(settings),
+    )
+    assert r.status_code == 202, r.text
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    queued = Message.decode(runtime.broker.queues[runtime.settings.queue_name].get_nowait())
+    assert queued.args[0]["analysisType"] == "comprehensive"
+
+
+# ---- keyless forwards (AI_UNKEYED_FORWARD_FROM), over real loopback HTTP: the peer address is
+# what decides, and 127.0.0.2 is another loopback source address on Linux.
+@pytest.fixture
+def keyless_ingress(tmp_path: Path) -> Iterator[str]:
+    settings = get_settings(
+        data_dir=tmp_path,
+        api_url=API,
+        queue_name="ingress_keyless",
+        ai_unkeyed_forward_from="127.0.0.1",
+    )
+    with serve(create_ai_app(settings, run_embedded_workers=False)) as server:
+        yield server.url
+
+
+def _post_from(source: str, url: str, body: object, **headers: str) -> httpx.Response:
+    transport = httpx.HTTPTransport(local_address=source)
+    with httpx.Client(transport=transport, timeout=10) as http:
+        return http.post(f"{url}/api/v1/interview/analyze", json=body, headers=headers)
+
+
+def test_keyless_forward_only_from_the_listed_sources(
+    keyless_ingress: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="interview_jobs.ai.app"):
+        accepted = _post_from("127.0.0.1", keyless_ingress, _forward(jobId="keyless-1"))
+    assert accepted.status_code == 202, accepted.text
+    assert "keyless forward of job keyless-1 attempt 1 from 127.0.0.1" in caplog.text
+    refused = _post_from("127.0.0.2", keyless_ingress, _forward(jobId="keyless-2"))
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "Unauthorized"
+    # A key that is sent is checked, also from an allowed source.
+    wrong = _post_from(
+        "127.0.0.1", keyless_ingress, _forward(jobId="keyless-3"), **{"X-API-Key": "wrong"}
+    )
+    assert wrong.status_code == 401
+    metrics = httpx.get(f"{keyless_ingress}/metrics").text
+    assert "interview_ai_unkeyed_forwards_total 1.0" in metrics
+
+
+def test_without_the_setting_a_key_is_required_from_anywhere(tmp_path: Path) -> None:
+    settings = get_settings(data_dir=tmp_path, api_url=API, queue_name="ingress_nokey")
+    assert settings.ai_unkeyed_forward_from == []
+    with serve(create_ai_app(settings, run_embedded_workers=False)) as server:
+        assert _post_from("127.0.0.1", server.url, _forward()).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("peer", "networks", "inside"),
+    [
+        ("127.0.0.1", ["127.0.0.1"], True),
+        ("127.0.0.2", ["127.0.0.1"], False),
+        ("10.1.2.3", ["10.0.0.0/8"], True),
+        ("::ffff:10.1.2.3", ["10.0.0.0/8"], True),  # an IPv4 client on a dual-stack socket
+        ("::1", ["127.0.0.1"], False),
+        ("fd00::5", ["fd00::/64"], True),
+        ("testclient", ["127.0.0.1"], False),
+        (None, ["127.0.0.1"], False),
+        ("127.0.0.1", [], False),
+    ],
+)
+def test_address_in(peer: str | None, networks: list[str], inside: bool) -> None:
+    parsed = get_settings(ai_unkeyed_forward_from=",".join(networks)).ai_unkeyed_forward_from
+    assert address_in(peer, parsed) is inside
+
+
+def test_unkeyed_sources_setting_is_parsed_or_refused() -> None:
+    as_list = get_settings(ai_unkeyed_forward_from='["10.0.0.5", "192.168.1.7/24"]')
+    assert [str(n) for n in as_list.ai_unkeyed_forward_from] == ["10.0.0.5/32", "192.168.1.0/24"]
+    with pytest.raises(ValidationError, match="does not appear to be an IPv4 or IPv6 network"):
+        get_settings(ai_unkeyed_forward_from="the java backend")

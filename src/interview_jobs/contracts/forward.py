@@ -16,7 +16,8 @@ API_KEY_HEADER = "X-API-Key"
 
 class ForwardRequest(CamelModel):
     """What the API sends. The original system sent no callbackUrl/attempt and userId as a string:
-    both are accepted (callbackUrl then defaults to the AI backend's configured API_URL)."""
+    both are accepted (callbackUrl then defaults to the AI backend's configured API_URL), and an
+    ``analysisType`` of null means the default."""
 
     job_id: str = Field(min_length=1, max_length=64)
     video_url: str = Field(min_length=1, max_length=4096)
@@ -25,6 +26,12 @@ class ForwardRequest(CamelModel):
     file_id: int | None = None
     callback_url: str | None = Field(default=None, max_length=4096)
     attempt: int = Field(default=1, ge=1)
+
+    @field_validator("analysis_type", mode="before")
+    @classmethod
+    def _null_is_the_default(cls, value: object) -> object:
+        # The original's DTO has a String field that its clients may leave unset (JSON null).
+        return AnalysisType.COMPREHENSIVE if value is None else value
 
     @field_validator("user_id", mode="before")
     @classmethod
