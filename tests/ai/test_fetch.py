@@ -15,6 +15,7 @@ from interview_jobs.ai.fetch import (
     FetchPolicy,
     PermanentFetchError,
     TransientFetchError,
+    UnresolvableHostError,
     address_is_public,
     download,
     is_own_signed_file_url,
@@ -49,8 +50,18 @@ def _video_host(redirect_target: str = "") -> Starlette:
 
         return StreamingResponse(body(), media_type="video/mp4")
 
+    async def page(request: Request) -> Response:
+        async def body():  # a web site's page, far larger than the limit
+            for _ in range(100):
+                yield b"<html><body>" + b"x" * 10_000
+
+        return StreamingResponse(body(), media_type="text/html")
+
     async def redirect(request: Request) -> Response:
         return RedirectResponse(redirect_target or "/video.mp4", status_code=302)
+
+    async def to_nowhere(request: Request) -> Response:
+        return RedirectResponse("http://nonexistent.invalid/video.mp4", status_code=302)
 
     async def loop(request: Request) -> Response:
         return RedirectResponse("/loop", status_code=302)
@@ -65,6 +76,8 @@ def _video_host(redirect_target: str = "") -> Starlette:
             Route("/missing.mp4", missing),
             Route("/broken.mp4", broken),
             Route("/huge.mp4", huge),
+            Route("/page", page),
+            Route("/to-nowhere", to_nowhere),
             Route("/redirect", redirect),
             Route("/loop", loop),
         ]
@@ -135,6 +148,33 @@ def test_bad_sources(
     with pytest.raises(error, match=words):
         download(f"{host.url}{path}", tmp_path, _open(host.url))
     assert not (tmp_path / "input").exists(), "a failed download leaves no partial file"
+
+
+def test_a_web_page_fails_at_its_first_bytes(host: ServerThread, tmp_path: Path) -> None:
+    # Not after reading it all (here it would first hit the size limit): the head tells.
+    with pytest.raises(PermanentFetchError, match=r"did not return .* it returned text/html"):
+        download(f"{host.url}/page", tmp_path, _open(host.url))
+
+
+@pytest.mark.parametrize("trusted", [True, False], ids=["trusted-host", "guarded"])
+def test_a_host_that_does_not_exist_is_permanent(tmp_path: Path, trusted: bool) -> None:
+    policy = FetchPolicy(api_url="http://api.invalid", allow_private_urls=trusted)
+    with pytest.raises(UnresolvableHostError, match=r"nonexistent\.invalid does not exist"):
+        download("http://nonexistent.invalid/video.mp4", tmp_path, policy)
+
+
+def test_a_redirect_to_a_host_that_does_not_exist_is_permanent(
+    host: ServerThread, tmp_path: Path
+) -> None:
+    with pytest.raises(UnresolvableHostError):
+        download(f"{host.url}/to-nowhere", tmp_path, _open(host.url))
+
+
+def test_the_apis_own_host_not_resolving_is_transient(tmp_path: Path) -> None:
+    # API_URL's host is the operator's to fix (or not published yet): not the user's bad link.
+    policy = FetchPolicy(api_url="http://api.invalid")
+    with pytest.raises(TransientFetchError, match="the API's host does not resolve"):
+        download("http://api.invalid/api/files/1/content?expires=1&signature=s", tmp_path, policy)
 
 
 def test_unreachable_host_is_transient(tmp_path: Path) -> None:

@@ -10,9 +10,11 @@ multicast addresses are refused, IPv4-mapped IPv6 included, unless:
 * its ``host:port`` is listed in ``TRUSTED_VIDEO_HOSTS`` (an internal video server), or
 * ``ALLOW_PRIVATE_URLS`` is set (development only).
 
-Errors are split into :class:`PermanentFetchError` (the URL can never work: refused address,
-404, not a video, too large) and :class:`TransientFetchError` (network trouble, 5xx, 429: worth
-retrying later).
+Errors are split into :class:`PermanentFetchError` (the URL can never work: a host name that
+does not exist, a refused address, a 4xx, not a video, too large) and :class:`TransientFetchError`
+(network trouble — refused connections, timeouts, a resolver that cannot be reached —, 5xx, 429:
+worth retrying later). The names are resolved here, for every URL, so that "no such host"
+(NXDOMAIN) can be told from "the resolver did not answer".
 """
 
 from __future__ import annotations
@@ -54,6 +56,23 @@ class BlockedAddressError(PermanentFetchError):
     """The URL resolves to an address the AI backend must not reach."""
 
 
+class UnresolvableHostError(PermanentFetchError):
+    """The URL's host name does not exist (the resolver answered: no such name)."""
+
+
+# getaddrinfo's answers that mean the name has no address (as opposed to EAI_AGAIN/EAI_FAIL: the
+# resolver could not be asked, which may pass).
+_NO_SUCH_NAME = frozenset(
+    code
+    for code in (
+        getattr(socket, "EAI_NONAME", None),
+        getattr(socket, "EAI_NODATA", None),
+        getattr(socket, "EAI_ADDRFAMILY", None),
+    )
+    if code is not None
+)
+
+
 # NAT64 prefixes (RFC 6052 well-known, RFC 8215 local-use): the last 32 bits are an IPv4
 # address that a NAT64 gateway would connect to, e.g. 64:ff9b::a00:1 is 10.0.0.1. Python calls
 # them global.
@@ -71,8 +90,25 @@ def address_is_public(ip_text: str) -> bool:
     return bool(ip.is_global) and not ip.is_multicast
 
 
-class _GuardedBackend(httpcore.SyncBackend):
-    """Connects only to public addresses: resolves the name itself and checks each address."""
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses of ``host``; :class:`UnresolvableHostError` when it has none."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        if exc.errno in _NO_SUCH_NAME:
+            raise UnresolvableHostError(
+                f"the video URL's host {host} does not exist (DNS: {exc.strerror})"
+            ) from exc
+        raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror}") from exc
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class _ResolvingBackend(httpcore.SyncBackend):
+    """Resolves the name itself (see :func:`resolve`) and, when ``guard`` is set, connects only
+    to public addresses, checking each one it connects to."""
+
+    def __init__(self, *, guard: bool) -> None:
+        self.guard = guard
 
     def connect_tcp(
         self,
@@ -82,20 +118,16 @@ class _GuardedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror}") from exc
-        public = [info for info in infos if address_is_public(str(info[4][0]))]
-        if not public:
-            shown = ", ".join(sorted({str(info[4][0]) for info in infos}))
+        addresses = resolve(host, port)
+        allowed = [ip for ip in addresses if address_is_public(ip)] if self.guard else addresses
+        if not allowed:
             raise BlockedAddressError(
-                f"the video URL's host {host} resolves to a private or reserved address ({shown}); "
-                "the AI backend only downloads from public addresses"
+                f"the video URL's host {host} resolves to a private or reserved address "
+                f"({', '.join(sorted(addresses))}); the AI backend only downloads from public "
+                "addresses"
             )
         last_error: httpcore.ConnectError | None = None
-        for info in public:
-            ip = str(info[4][0])
+        for ip in allowed:
             try:
                 return super().connect_tcp(ip, port, timeout, local_address, socket_options)
             except httpcore.ConnectError as exc:
@@ -104,14 +136,14 @@ class _GuardedBackend(httpcore.SyncBackend):
         raise last_error
 
 
-class _GuardedTransport(httpx.HTTPTransport):
-    """httpx transport whose connection pool uses :class:`_GuardedBackend`.
+class _ResolvingTransport(httpx.HTTPTransport):
+    """httpx transport whose connection pool uses :class:`_ResolvingBackend`.
 
     httpx does not take a network backend as an argument, so the pool it builds is replaced by
-    an identical one with the guarded backend (same TLS context and limits).
+    an identical one with our backend (same TLS context and limits).
     """
 
-    def __init__(self, *, verify: bool = True, retries: int = 0) -> None:
+    def __init__(self, *, guard: bool, verify: bool = True, retries: int = 0) -> None:
         super().__init__(verify=verify, retries=retries)
         old = self._pool
         self._pool = httpcore.ConnectionPool(
@@ -122,7 +154,7 @@ class _GuardedTransport(httpx.HTTPTransport):
             http1=old._http1,
             http2=old._http2,
             retries=retries,
-            network_backend=_GuardedBackend(),
+            network_backend=_ResolvingBackend(guard=guard),
         )
 
 
@@ -180,14 +212,14 @@ def download(url: str, dest_dir: Path, policy: FetchPolicy) -> Downloaded:
     deadline = time.monotonic() + policy.total_timeout
     timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
     headers = {"User-Agent": f"interview-jobs-ai/{__version__}", "Accept": "video/*, */*;q=0.5"}
-    guarded = _GuardedTransport()
-    plain = httpx.HTTPTransport()
+    guarded = _ResolvingTransport(guard=True)
+    plain = _ResolvingTransport(guard=False)
+    current = url
     try:
         with (
             httpx.Client(transport=guarded, timeout=timeout, headers=headers) as guarded_client,
             httpx.Client(transport=plain, timeout=timeout, headers=headers) as plain_client,
         ):
-            current = url
             for _hop in range(MAX_REDIRECTS + 1):
                 trusted = (
                     policy.allow_private_urls
@@ -206,6 +238,13 @@ def download(url: str, dest_dir: Path, policy: FetchPolicy) -> Downloaded:
                     _check_status(response)
                     return _save(response, dest, policy, deadline)
             raise PermanentFetchError(f"the video URL redirected more than {MAX_REDIRECTS} times")
+    except UnresolvableHostError as exc:
+        dest.unlink(missing_ok=True)
+        if is_own_signed_file_url(current, policy.api_url):
+            # API_URL's own host: an operator's problem (or a name not published yet), not the
+            # user's link; worth retrying.
+            raise TransientFetchError(f"the API's host does not resolve: {exc}") from exc
+        raise
     except FetchError:
         dest.unlink(missing_ok=True)
         raise
@@ -242,6 +281,8 @@ def _save(response: httpx.Response, dest: Path, policy: FetchPolicy, deadline: f
         for chunk in response.iter_bytes(CHUNK):
             if len(head) < SNIFF_BYTES:
                 head += chunk[: SNIFF_BYTES - len(head)]
+                if len(head) >= SNIFF_BYTES:
+                    _check_video(head, response)  # a web page fails now, not after its last byte
             size += len(chunk)
             if size > policy.max_bytes:
                 raise PermanentFetchError(f"the video is over the {policy.max_bytes}-byte limit")
@@ -252,9 +293,13 @@ def _save(response: httpx.Response, dest: Path, policy: FetchPolicy, deadline: f
             out.write(chunk)
     if size == 0:
         raise PermanentFetchError("the video URL returned an empty file (0 bytes)")
+    _check_video(head, response)
+    return Downloaded(path=dest, size=size, content_type=response.headers.get("content-type"))
+
+
+def _check_video(head: bytes, response: httpx.Response) -> None:
     if sniff_container(head) is None:
         kind = response.headers.get("content-type", "unknown type")
         raise PermanentFetchError(
             f"the video URL did not return {ACCEPTED_DESCRIPTION}; it returned {kind}"
         )
-    return Downloaded(path=dest, size=size, content_type=response.headers.get("content-type"))
