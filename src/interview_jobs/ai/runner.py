@@ -23,6 +23,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -66,21 +67,40 @@ class AnalysisRequest:
     work_dir: Path
 
 
-def _set_parent_death_signal() -> None:
-    """Linux: have the kernel SIGKILL this child when its parent dies (no orphaned analyses)."""
+def _exit_with_parent(parent_pid: int) -> None:
+    """End this child when the process that started it is gone (no orphaned analyses).
+
+    Not ``prctl(PR_SET_PDEATHSIG)``: that fires when the *thread* that started the child ends
+    (prctl(2)), which killed every child started from a short-lived thread — the prestarted ones
+    died at once, and the first job of each worker paid the start-up again."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _thread_lock_for_tqdm() -> None:
+    """tqdm makes a multiprocessing lock (a named semaphore, registered with the resource
+    tracker) the first time it is used — faster-whisper makes a (disabled) bar per transcription.
+    A child killed mid-job cannot unregister it, and the tracker then prints "leaked semaphore
+    objects" when the system stops. This child shares no bars with other processes: a thread
+    lock is all tqdm needs."""
     try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the parent kills us on close() instead
-        pass
+        from tqdm import tqdm  # type: ignore[import-untyped]
+    except ImportError:
+        return
+    tqdm.set_lock(threading.RLock())
 
 
-def _serve(conn: multiprocessing.connection.Connection, options: dict[str, Any]) -> None:
+def _serve(
+    conn: multiprocessing.connection.Connection, options: dict[str, Any], parent_pid: int
+) -> None:
     """The child's main loop."""
-    _set_parent_death_signal()
+    _exit_with_parent(parent_pid)
+    _thread_lock_for_tqdm()
     # The parent decides when we stop (it finishes or hands back the task first).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -144,6 +164,9 @@ class AnalysisProcess:
         self._poll = poll_interval
         self._proc: multiprocessing.process.BaseProcess | None = None
         self._conn: multiprocessing.connection.Connection | None = None
+        self._busy = False  # a request was sent and its answer has not come
+        #: How the last child ended (its exit code; negative: the signal that killed it).
+        self.exit_code: int | None = None
 
     @property
     def pid(self) -> int | None:
@@ -156,7 +179,7 @@ class AnalysisProcess:
         parent_conn, child_conn = self._ctx.Pipe()
         proc = self._ctx.Process(
             target=_serve,
-            args=(child_conn, self._options),
+            args=(child_conn, self._options, os.getpid()),
             name="interview-jobs-analysis",
             daemon=True,
         )
@@ -198,6 +221,7 @@ class AnalysisProcess:
     ) -> dict[str, Any]:
         conn = self._ensure_started()
         conn.send(request)
+        self._busy = True
         deadline = time.monotonic() + time_limit
         while True:
             if should_abort():
@@ -224,8 +248,10 @@ class AnalysisProcess:
             elif kind == "info":
                 on_info(message[1])
             elif kind == "result":
+                self._busy = False
                 return dict(message[1])
             elif kind == "error":
+                self._busy = False
                 raise AnalysisFailed(message[1], message[2], operator_problem=message[3])
 
     def _crashed(self) -> AnalysisCrashed:
@@ -243,14 +269,23 @@ class AnalysisProcess:
             return AnalysisCrashed(f"the analysis process was killed by {name}")
         return AnalysisCrashed(f"the analysis process exited unexpectedly (exit code {code})")
 
-    def close(self) -> None:
-        """Stop the child now (SIGKILL if it is busy)."""
-        proc, conn = self._proc, self._conn
+    def close(self, *, grace: float = 5.0) -> None:
+        """Stop the child. An idle one is asked to exit and ends like any Python process (its
+        resources released); a busy one, or one still there after ``grace`` seconds, is killed."""
+        proc, conn, busy = self._proc, self._conn, self._busy
         self._proc = self._conn = None
+        self._busy = False
         if conn is not None:
+            if not busy:
+                with contextlib.suppress(OSError, ValueError):
+                    conn.send(None)
             with contextlib.suppress(OSError):
                 conn.close()
-        if proc is not None and proc.is_alive():
+        if proc is None:
+            return
+        if not busy:
+            proc.join(timeout=grace)
+        if proc.is_alive():
             proc.kill()
-        if proc is not None:
-            proc.join(timeout=10)
+        proc.join(timeout=10)
+        self.exit_code = proc.exitcode
