@@ -55,6 +55,10 @@ class FakeApi:
             for hook in self.on_callback:
                 hook(data)
             code = self.answers.get(data["jobId"], 200)
+            if code >= 400:  # the API's error shape
+                return JSONResponse(
+                    {"error": "Conflict", "message": "x", "details": None}, status_code=code
+                )
             return JSONResponse(
                 {"jobId": data["jobId"], "status": data["status"], "message": "x"}, status_code=code
             )
@@ -173,6 +177,11 @@ def test_a_good_video_completes_with_progress(
     report = AnalysisResult.model_validate(calls[-1]["analysisData"])
     assert report.transcript is not None and len(report.transcript.words) > 10
     assert all(c["attempt"] == 1 for c in calls)
+    phases = [c["phase"] for c in processing]
+    assert phases[0] == "downloading" and "analysing" in phases and phases[-1] == "scoring"
+    order = {"downloading": 0, "analysing": 1, "scoring": 2}
+    assert [order[p] for p in phases] == sorted(order[p] for p in phases), phases
+    assert calls[-1]["phase"] is None
     assert _work_dirs(ctx) == [], "the per-job directory is removed"
     assert ctx.ledger.unfinished() == []
 
@@ -215,6 +224,62 @@ def test_transient_download_errors_are_retried_then_failed(
     process_forward(payload, ctx, retries_so_far=2, max_retries=2)  # the last try reports
     final = fake.of(payload["jobId"])[-1]
     assert final["status"] == "FAILED" and "503" in final["errorMessage"]
+
+
+def test_a_host_that_does_not_exist_fails_at_once(
+    ctx: WorkerContext, api: tuple[FakeApi, ServerThread]
+) -> None:
+    fake, _ = api
+    payload = {**_forward(api[1], "x"), "videoUrl": "https://nonexistent.invalid/interview.mp4"}
+    process_forward(payload, ctx, retries_so_far=0, max_retries=5)  # no RetryLater: no retry
+    calls = fake.of(payload["jobId"])
+    assert [c["status"] for c in calls] == ["PROCESSING", "FAILED"]
+    assert calls[0]["phase"] == "downloading"
+    assert "nonexistent.invalid does not exist" in calls[-1]["errorMessage"]
+    assert ctx.ledger.unfinished() == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        JSONResponse({"error": "Unauthorized", "message": "bad key", "details": None}, 401),
+        JSONResponse({"detail": "Not Found"}, 404),
+        PlainTextResponse("OK"),
+    ],
+    ids=["another-installation-401", "stranger-404", "stranger-200"],
+)
+def test_no_callback_after_a_refusal_or_a_stranger(
+    ctx: WorkerContext,
+    media: dict[str, Path],
+    tmp_path: Path,
+    answer: Response,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The callback URL answers like another server (or another installation with other keys):
+    one callback reaches it, then nothing more — no analysis, no result carrying the key."""
+    seen: list[bytes] = []
+
+    async def callback(request: Request) -> Response:
+        seen.append(await request.body())
+        return answer
+
+    async def video(request: Request) -> Response:
+        return FileResponse(media["good"], media_type="video/mp4")
+
+    stranger = Starlette(
+        routes=[
+            Route("/api/interview/analysis-callback", callback, methods=["POST"]),
+            Route("/v.mp4", video),
+        ]
+    )
+    with serve(stranger) as server:
+        ctx.settings = ctx.settings.model_copy(update={"api_url": server.url})
+        payload = _forward(server, "x") | {"videoUrl": f"{server.url}/v.mp4"}
+        with caplog.at_level("ERROR", logger="interview_jobs.ai.callback"):
+            process_forward(payload, ctx)
+    assert len(seen) == 1, [b[:80] for b in seen]
+    assert "no more callbacks are sent there for this job" in caplog.text
+    assert ctx.ledger.unfinished() == []
 
 
 def test_a_409_from_the_api_stops_the_work(

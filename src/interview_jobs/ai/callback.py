@@ -5,9 +5,16 @@ Every callback carries ``X-API-Key: CALLBACK_API_KEY`` and Standard Webhooks hea
 webhook-id once) and is re-signed on each try so its timestamp stays fresh.
 
 Retry policy: network errors, 5xx and 429 are retried with exponential backoff (``Retry-After``
-honoured, capped), up to ``give_up_after`` seconds; other 4xx are never retried. The outcome tells
-the worker what the API decided: 409 means the job was cancelled, finished by another delivery or
-superseded by a newer attempt, 404 that it was deleted; both mean "stop working on it".
+honoured, capped), up to ``give_up_after`` seconds; 4xx are never retried. The outcome tells the
+worker what the API decided: 409 means the job was cancelled, finished by another delivery or
+superseded by a newer attempt, 404 that it was deleted.
+
+The key is a secret: it goes only to an endpoint that answers like a jobs API. A 2xx must echo
+the callback's ``jobId`` (ours and the original's both answer ``{jobId, status, message}``), a
+404/409 must have our error shape ``{error, message, details}``. Anything else — a 404 page from
+another server on the API's port, a 200 from a catch-all — is a STRANGER; it, a refusal (REJECTED:
+e.g. a 401 from another installation with other keys), a 404 and a 409 all stop the job's
+callbacks: no further key is sent there for it.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from interview_jobs import __version__
-from interview_jobs.contracts.callback import CALLBACK_PATH, CallbackRequest
+from interview_jobs.contracts.callback import CALLBACK_PATH, CallbackRequest, SeedCallback
 from interview_jobs.contracts.forward import API_KEY_HEADER
 from interview_jobs.contracts.webhooks import sign_headers
 
@@ -37,11 +44,14 @@ class Outcome(enum.Enum):
     CONFLICT = "conflict"  # 409: cancelled / already final / stale attempt
     GONE = "gone"  # 404: the job no longer exists
     REJECTED = "rejected"  # another 4xx: our request is wrong (bad key, bad body); not retried
+    STRANGER = "stranger"  # the answer is not a jobs API's: wrong API_URL, or its port taken
     UNDELIVERED = "undelivered"  # retries exhausted
 
     @property
     def stop_work(self) -> bool:
-        return self in (Outcome.CONFLICT, Outcome.GONE)
+        """Send nothing more for this job: the API said stop, or the endpoint is not one to
+        send our key to again."""
+        return self not in (Outcome.APPLIED, Outcome.UNDELIVERED)
 
 
 @dataclass(frozen=True)
@@ -96,7 +106,7 @@ class CallbackClient:
     def send(
         self,
         url: str,
-        payload: CallbackRequest,
+        payload: CallbackRequest | SeedCallback,
         *,
         give_up_after: float = 0.0,
         should_stop: Callable[[], bool] = lambda: False,
@@ -124,18 +134,9 @@ class CallbackClient:
                 detail = f"{type(exc).__name__}: {exc}"
             else:
                 code = response.status_code
-                if code < 300:
-                    return CallbackResult(Outcome.APPLIED, code, "ok")
                 detail = _error_message(response)
-                if code == 409:
-                    return CallbackResult(Outcome.CONFLICT, code, detail)
-                if code == 404:
-                    return CallbackResult(Outcome.GONE, code, detail)
                 if code < 500 and code not in (408, 425, 429):
-                    log.error(
-                        "callback for %s rejected with HTTP %s: %s", payload.job_id, code, detail
-                    )
-                    return CallbackResult(Outcome.REJECTED, code, detail)
+                    return _final_answer(url, payload.job_id, response, detail)
                 wait = retry_after_seconds(response.headers.get("retry-after"))
             backoff = min(self._max_backoff, self._min_backoff * 2 ** (tries - 1))
             delay = wait if wait is not None else backoff * (0.5 + random.random() / 2)  # noqa: S311
@@ -154,11 +155,52 @@ class CallbackClient:
             self._sleep(delay)
 
 
-def _error_message(response: httpx.Response) -> str:
+def _json_object(response: httpx.Response) -> dict[str, object] | None:
     try:
         data = response.json()
     except ValueError:
-        return f"HTTP {response.status_code}"
-    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _final_answer(url: str, job_id: str, response: httpx.Response, detail: str) -> CallbackResult:
+    """What a non-retryable answer means (see the module docstring)."""
+    code = response.status_code
+    data = _json_object(response) or {}
+    if code < 300:
+        if data.get("jobId") == job_id:
+            return CallbackResult(Outcome.APPLIED, code, "ok")
+        outcome, why = Outcome.STRANGER, f"HTTP {code} without this job's jobId in the answer"
+    elif not (isinstance(data.get("error"), str) and isinstance(data.get("message"), str)):
+        outcome, why = Outcome.STRANGER, f"{detail}, not in the API's error shape"
+    elif code == 409:
+        return CallbackResult(Outcome.CONFLICT, code, detail)
+    elif code == 404:
+        return CallbackResult(Outcome.GONE, code, detail)
+    else:
+        outcome, why = Outcome.REJECTED, detail
+    if outcome is Outcome.STRANGER:
+        log.error(
+            "callback for job %s: %s does not answer like the API (%s); check API_URL and what "
+            "listens there — no more callbacks are sent there for this job",
+            job_id,
+            url,
+            why,
+        )
+    else:
+        log.error(
+            "callback for job %s refused by %s (%s); check that API_URL is the API this AI "
+            "backend serves and that CALLBACK_API_KEY/WEBHOOK_SECRET match it — no more callbacks "
+            "are sent there for this job",
+            job_id,
+            url,
+            why,
+        )
+    return CallbackResult(outcome, code, why)
+
+
+def _error_message(response: httpx.Response) -> str:
+    data = _json_object(response)
+    if data is not None and isinstance(data.get("message"), str):
         return f"HTTP {response.status_code}: {data['message']}"
     return f"HTTP {response.status_code}"

@@ -11,7 +11,11 @@ Retry policy (declared here, applied by the engine):
 * a task delivered more than ``max_deliveries`` times (its worker died each time) is reported
   FAILED without running it again;
 * a 409/404 from the API on any callback (job cancelled, deleted, finished elsewhere, or a newer
-  attempt exists) stops the work quietly.
+  attempt exists) stops the work quietly; a refused callback or an endpoint that does not answer
+  like the API stops it loudly (see :mod:`interview_jobs.ai.callback`).
+
+PROCESSING callbacks carry ``progress`` and ``phase`` (downloading, analysing, scoring). With
+``CALLBACK_FORMAT=seed`` there are none: only the final result, in the original's form.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from interview_jobs.ai.runner import (
 )
 from interview_jobs.config import Settings
 from interview_jobs.contracts.analysis import AnalysisResult
-from interview_jobs.contracts.callback import CallbackRequest
+from interview_jobs.contracts.callback import CallbackRequest, Phase, SeedCallback
 from interview_jobs.contracts.forward import ForwardRequest
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,8 @@ DOWNLOAD_DONE = 5
 ANALYSIS_SPAN = 94
 PROGRESS_MIN_INTERVAL = 1.0  # seconds between progress callbacks
 PROGRESS_MIN_STEP = 5  # percentage points that force a callback sooner
+# Pipeline stages (analysis.pipeline's progress reports) that are the scoring phase.
+SCORING_STAGES = frozenset({"scoring", "done"})
 
 
 class RetryLater(Exception):
@@ -90,34 +96,50 @@ class WorkerContext:
 
 
 class _Job:
-    """Per-task state: the callback target and the progress throttle."""
+    """Per-task state: the callback target, the format, and the progress throttle."""
 
     def __init__(self, ctx: WorkerContext, forward: ForwardRequest) -> None:
         self.ctx = ctx
         self.forward = forward
         self.url = callback_url_for(ctx.settings.api_url, forward.callback_url)
-        self.stopped = False  # the API said 409/404: stop working on it
+        self.seed_form = ctx.settings.callback_format == "seed"
+        self.stopped = False  # the API said stop, or the endpoint must get no more callbacks
         self._last_sent = 0.0
         self._last_progress = -1
+        self._phase: Phase | None = None
 
     def _payload(self, **fields: Any) -> CallbackRequest:
         return CallbackRequest(job_id=self.forward.job_id, attempt=self.forward.attempt, **fields)
 
-    def progress(self, percent: int, *, duration: float | None = None, force: bool = False) -> None:
-        """Send a PROCESSING update (one try, throttled); notes when the API says stop."""
+    def progress(
+        self,
+        percent: int,
+        *,
+        phase: Phase | None = None,
+        duration: float | None = None,
+        force: bool = False,
+    ) -> None:
+        """Send a PROCESSING update (one try, throttled; a new phase is sent at once); notes when
+        the API says stop. The seed's form has no progress: nothing is sent."""
         now = time.monotonic()
         percent = max(0, min(99, percent))
+        phase = phase or self._phase
         due = (
             force
+            or phase != self._phase
             or percent - self._last_progress >= PROGRESS_MIN_STEP
             or now - self._last_sent >= PROGRESS_MIN_INTERVAL
         )
-        if self.stopped or not due or (percent <= self._last_progress and duration is None):
+        moved = percent > self._last_progress or duration is not None or phase != self._phase
+        if self.seed_form or self.stopped or not due or not moved:
             return
         self._last_sent, self._last_progress = now, max(percent, self._last_progress)
+        self._phase = phase
         result = self.ctx.callbacks.send(
             self.url,
-            self._payload(status="PROCESSING", progress=percent, duration_seconds=duration),
+            self._payload(
+                status="PROCESSING", progress=percent, phase=phase, duration_seconds=duration
+            ),
         )
         if result.outcome.stop_work:
             log.info("job %s: API answered %s; stopping", self.forward.job_id, result.detail)
@@ -125,9 +147,12 @@ class _Job:
 
     def finish(self, status: str, **fields: Any) -> None:
         """Send the terminal callback, retried while the API is unreachable."""
+        if self.stopped:
+            return
+        payload = self._payload(status=status, **fields)
         result = self.ctx.callbacks.send(
             self.url,
-            self._payload(status=status, **fields),
+            SeedCallback.of(payload) if self.seed_form else payload,
             give_up_after=self.ctx.settings.callback_give_up_seconds,
         )
         if result.outcome is Outcome.UNDELIVERED:
@@ -161,7 +186,7 @@ def process_forward(
         ctx.ledger.finish(*key)
         return
     try:
-        job.progress(0, force=True)
+        job.progress(0, phase="downloading", force=True)
         if not job.stopped:
             work_dir = Path(
                 tempfile.mkdtemp(
@@ -197,12 +222,15 @@ def _run(job: _Job, work_dir: Path, *, last_try: bool) -> None:
             return
         transient(str(exc))
         return
-    job.progress(DOWNLOAD_DONE, force=True)
+    job.progress(DOWNLOAD_DONE, phase="analysing", force=True)
     if job.stopped:
         return
 
-    def on_progress(fraction: float, _stage: str) -> None:
-        job.progress(DOWNLOAD_DONE + int(ANALYSIS_SPAN * max(0.0, min(1.0, fraction))))
+    def on_progress(fraction: float, stage: str) -> None:
+        job.progress(
+            DOWNLOAD_DONE + int(ANALYSIS_SPAN * max(0.0, min(1.0, fraction))),
+            phase="scoring" if stage in SCORING_STAGES else "analysing",
+        )
 
     def on_info(info: dict[str, Any]) -> None:
         duration = info.get("durationSeconds")
