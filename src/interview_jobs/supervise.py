@@ -1,6 +1,10 @@
 """A small process supervisor: keeps a set of commands running, restarts one that dies (with a
 backoff), forwards SIGTERM/SIGINT, and waits for a graceful stop. Used by ``interview-jobs up``
-(API + AI backend) and ``interview-jobs worker --processes N``."""
+(API + AI backend) and ``interview-jobs worker --processes N``.
+
+A child that exits with one of :data:`FATAL_EXIT_CODES` (its configuration is wrong, its port is
+taken) would fail the same way again: the supervisor stops the others and exits with that code
+instead of restarting it forever."""
 
 from __future__ import annotations
 
@@ -15,6 +19,11 @@ from dataclasses import dataclass, field
 from types import FrameType
 
 log = logging.getLogger(__name__)
+
+# Exit codes of our commands that a restart cannot fix.
+EXIT_CONFIG_ERROR = 2  # "configuration error: …" (also typer's usage errors)
+EXIT_PORT_IN_USE = 3  # "port N is in use"
+FATAL_EXIT_CODES = frozenset({EXIT_CONFIG_ERROR, EXIT_PORT_IN_USE})
 
 BACKOFF_MIN = 1.0
 BACKOFF_MAX = 30.0
@@ -37,6 +46,7 @@ class Supervisor:
         self.programs = list(programs)
         self.stop_timeout = stop_timeout
         self._stopping = threading.Event()
+        self._exit_code = 0
 
     def _start(self, program: Program) -> None:
         env = {**os.environ, **(program.env or {})}
@@ -51,6 +61,9 @@ class Supervisor:
             for p in self.programs
             if p.proc is not None and p.proc.poll() is None
         }
+
+    def all_running(self) -> bool:
+        return all(p.proc is not None and p.proc.poll() is None for p in self.programs)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -73,6 +86,16 @@ class Supervisor:
                 code = program.proc.poll()
                 if code is None:
                     continue
+                if code in FATAL_EXIT_CODES:
+                    log.error(
+                        "%s (pid %d) exited with %s, which a restart cannot fix; stopping",
+                        program.name,
+                        program.proc.pid,
+                        code,
+                    )
+                    self._exit_code = code
+                    self._stopping.set()
+                    break
                 if program.restart_at is None:
                     if now - program.started_at > HEALTHY_AFTER:
                         program.backoff = BACKOFF_MIN
@@ -87,11 +110,12 @@ class Supervisor:
                     program.backoff = min(BACKOFF_MAX, program.backoff * 2)
                 elif now >= program.restart_at:
                     self._start(program)
-            if on_tick is not None:
+            if on_tick is not None and not self._stopping.is_set():
                 on_tick()
-        return self._shutdown()
+        self._shutdown()
+        return self._exit_code
 
-    def _shutdown(self) -> int:
+    def _shutdown(self) -> None:
         for program in self.programs:
             if program.proc is not None and program.proc.poll() is None:
                 program.proc.send_signal(signal.SIGTERM)
@@ -105,4 +129,3 @@ class Supervisor:
                 log.error("%s did not stop in time; killing it", program.name)
                 program.proc.kill()
                 program.proc.wait()
-        return 0

@@ -11,11 +11,13 @@ from interview_jobs.config import ConfigError
 
 
 def _settings(**overrides: object):  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
     from interview_jobs.config import get_settings
 
     try:
         return get_settings(**overrides)
-    except ConfigError as exc:
+    except (ConfigError, ValidationError) as exc:
         typer.echo(f"configuration error: {exc}", err=True)
         raise typer.Exit(2) from exc
 
@@ -33,16 +35,24 @@ def register(app: typer.Typer) -> None:
 
         from interview_jobs.ai.app import create_ai_app
         from interview_jobs.logs import setup_logging
+        from interview_jobs.system import claim_port
 
         setup_logging("ai")
         settings = _settings()
-        uvicorn.run(
+        host, port = host or settings.ai_host, port or settings.ai_port
+        # Bound before the app starts its workers, and handed to uvicorn: nothing else can take it.
+        sock = claim_port(host, port)
+        config = uvicorn.Config(
             create_ai_app(settings),
-            host=host or settings.ai_host,
-            port=port or settings.ai_port,
+            host=host,
+            port=port,
             log_config=None,
             access_log=False,
+            # The peer address decides keyless forwards (AI_UNKEYED_FORWARD_FROM): never let an
+            # X-Forwarded-For header rewrite it (uvicorn trusts it from FORWARDED_ALLOW_IPS).
+            proxy_headers=False,
         )
+        uvicorn.Server(config).run(sockets=[sock])
 
     @app.command("worker")
     def serve_worker(

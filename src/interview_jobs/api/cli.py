@@ -30,9 +30,11 @@ def serve(
     from interview_jobs.api import migrate
     from interview_jobs.config import get_settings
     from interview_jobs.logs import setup_logging, uvicorn_log_config
+    from interview_jobs.system import ensure_port_free
 
     setup_logging("api")
     settings = get_settings()  # resolves (and in development generates) the secrets first
+    ensure_port_free(host or settings.api_host, port or settings.api_port)  # exits 3 if taken
     if upgrade:
         migrate.upgrade(settings.resolved_database_url)
     uvicorn.run(
