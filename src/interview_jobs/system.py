@@ -81,6 +81,8 @@ def register(app: typer.Typer) -> None:
         ai_port: Annotated[int, typer.Option(help="port of the AI backend")] = 8001,
     ) -> None:
         """Run everything: API + web page, AI backend and its workers (embedded default)."""
+        from pydantic import ValidationError
+
         from interview_jobs.config import get_settings
         from interview_jobs.logs import setup_logging
         from interview_jobs.supervise import Program, Supervisor
@@ -88,7 +90,7 @@ def register(app: typer.Typer) -> None:
         setup_logging("up")
         try:
             settings = get_settings()  # creates DATA_DIR/secrets.json before the children start
-        except ConfigError as exc:
+        except (ConfigError, ValidationError) as exc:
             typer.echo(f"configuration error: {exc}", err=True)
             raise typer.Exit(2) from exc
         # Both ports first: the children would otherwise fail one by one, after the migration.

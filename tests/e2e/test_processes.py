@@ -164,3 +164,17 @@ def test_a_child_that_dies_otherwise_is_restarted(tmp_path: Path) -> None:
     finally:
         supervisor.stop()
         runner.join(timeout=30)
+
+
+@pytest.mark.parametrize("command", [["up"], ["ai"]])
+def test_a_bad_unkeyed_source_stops_the_command_naming_the_setting(
+    command: list[str], tmp_path: Path
+) -> None:
+    env = {
+        "INTERVIEW_JOBS_DATA_DIR": str(tmp_path / "data"),
+        "INTERVIEW_JOBS_AI_UNKEYED_FORWARD_FROM": "java-backend",
+    }
+    code, output = _run([*command, "--port", str(free_port())], env, tmp_path)
+    assert code == 2, output
+    assert "configuration error" in output and "ai_unkeyed_forward_from" in output
+    assert "'java-backend' does not appear to be an IPv4 or IPv6 network" in output
