@@ -9,8 +9,6 @@ report go to ``test-artifacts/web/``.
 
 from __future__ import annotations
 
-import base64
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,76 +16,12 @@ from typing import Any
 import pytest
 
 from tests.support.system import RunningSystem, interview_clip, wait_for_status
+from tests.web.support import DESKTOP, PASSWORD, PHONE, Tab, expect, unique
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-PASSWORD = "interview-pass-1"
 # The AI backend refuses private addresses: a job on this URL FAILS at once, without analysis.
 UNREACHABLE_VIDEO = "http://127.0.0.1:9/interview.mp4"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-def expect(locator: Any) -> Any:
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(locator)
-
-
-class Tab:
-    """One browser context (its own sessionStorage: its own login) with one page, recording
-    uncaught script errors and Content-Security-Policy violations."""
-
-    def __init__(self, browser: Any, system: RunningSystem, viewport: dict[str, int]) -> None:
-        self.context = browser.new_context(viewport=viewport, base_url=system.url)
-        self.context.set_default_timeout(20_000)
-        self.page = self.context.new_page()
-        self.problems: list[str] = []
-        self.page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
-        self.page.on("console", self._console)
-
-    def _console(self, message: Any) -> None:
-        text = message.text
-        if "Content Security Policy" in text or "Refused to" in text:
-            self.problems.append(f"CSP: {text}")
-
-    def close(self) -> None:
-        self.context.close()
-
-    def sign_up(self, username: str) -> None:
-        page = self.page
-        page.goto("/")
-        expect(page.locator("#auth-title")).to_have_text("Log in")
-        page.click("#auth-switch-link")
-        expect(page.locator("#auth-title")).to_have_text("Create an account")
-        page.fill("#auth-username", username)
-        page.fill("#auth-password", PASSWORD)
-        page.click("#auth-submit")
-        expect(page.locator("#view-home")).to_be_visible()
-        expect(page.locator("#whoami")).to_have_text(username)
-
-    def drop_file(self, selector: str, name: str, data: bytes, mime: str) -> None:
-        """Drop a file on an element, as a drag and drop from the desktop does."""
-        transfer = self.page.evaluate_handle(
-            """([b64, name, type]) => {
-                const raw = atob(b64);
-                const bytes = new Uint8Array(raw.length);
-                for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-                const transfer = new DataTransfer();
-                transfer.items.add(new File([bytes], name, { type }));
-                return transfer;
-            }""",
-            [base64.b64encode(data).decode(), name, mime],
-        )
-        self.page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
-
-    def row(self, job_id: str) -> Any:
-        return self.page.locator(f'.job[data-job-id="{job_id}"]')
-
-    def newest_job_id(self) -> str:
-        job_id = self.page.locator(".job").first.get_attribute("data-job-id")
-        assert job_id
-        return job_id
 
 
 @pytest.fixture
@@ -97,10 +31,6 @@ def tab(browser: Any, live_system: RunningSystem) -> Iterator[Tab]:
     problems = list(t.problems)
     t.close()
     assert not problems, problems
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 def seconds_of(locator: Any) -> float:

@@ -38,6 +38,11 @@ def test_index_is_served_with_security_headers(client: TestClient) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
     assert response.headers["x-frame-options"] == "DENY"
+    # The practice view may use the camera and microphone, on this origin only.
+    assert response.headers["permissions-policy"] == (
+        "camera=(self), microphone=(self), geolocation=()"
+    )
+    assert directives["media-src"] == "'self' blob: http: https:"
     # The server's upload limit reaches the page (for the check before an upload).
     assert '<meta name="ij-max-upload-bytes" content="123456789">' in response.text
 
@@ -102,12 +107,12 @@ def test_the_page_has_no_inline_code_and_loads_only_its_own_files(client: TestCl
 
 def test_js_modules_import_only_shipped_files() -> None:
     imports = re.compile(r"""(?:import|from)\s*\(?\s*["']([^"']+)["']""")
-    for script in (STATIC_DIR / "js").glob("*.js"):
+    for script in (STATIC_DIR / "js").rglob("*.js"):
         text = script.read_text()
         assert "innerHTML" not in text, f"{script.name}: build DOM nodes, not HTML strings"
         assert "eval(" not in text and "new Function" not in text, script.name
         for target in imports.findall(text):
-            assert target.startswith("./"), f"{script.name} imports {target}"
+            assert target.startswith(("./", "../")), f"{script.name} imports {target}"
             assert (script.parent / target).is_file(), f"{script.name} imports {target}"
 
 

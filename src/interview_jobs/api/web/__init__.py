@@ -23,15 +23,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 STATIC_DIR = Path(__file__).parent / "static"
 
 # The page loads nothing from elsewhere: scripts and styles from this origin only (no inline code,
-# no eval). Videos play from the API's signed content URL of the owner's upload, or straight from
-# the http(s) URL the user gave for a URL job.
+# no eval). Videos play from the API's signed content URL of the owner's upload, straight from
+# the http(s) URL the user gave for a URL job, or — a practice take played back before it is
+# sent — from a blob: URL of the recording in the page.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data: blob:",
-        "media-src 'self' http: https:",
+        "media-src 'self' blob: http: https:",
         "connect-src 'self'",
         "font-src 'self'",
         "object-src 'none'",
@@ -47,7 +48,8 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
-    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+    # The practice view records with the camera and microphone: this origin only, never a frame.
+    "permissions-policy": "camera=(self), microphone=(self), geolocation=()",
 }
 
 

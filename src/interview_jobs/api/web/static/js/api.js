@@ -200,6 +200,15 @@ export async function followJobEvents(jobId, { onStatus, onDeleted = () => {}, s
   }
 }
 
+// POST /api/interview/analyze. A retry that must not make a second job sends the first try's key.
+export function createAnalysis(body, idempotencyKey = newIdempotencyKey()) {
+  return apiJSON("/api/interview/analyze", {
+    method: "POST",
+    json: body,
+    headers: { "Idempotency-Key": idempotencyKey },
+  });
+}
+
 export function newIdempotencyKey() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const bytes = crypto.getRandomValues(new Uint8Array(16));

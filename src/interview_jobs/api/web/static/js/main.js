@@ -1,12 +1,14 @@
-// Entry point: a hash router over three views (log in / sign up, my interviews, one report).
+// Entry point: a hash router over the views (log in / sign up, my interviews, practise, one report).
 import { apiJSON, onUnauthorized, session } from "./api.js";
 import { enterHome, leaveHome, setupHome } from "./jobs.js";
+import { enterPractice, leavePractice, noteUnsent, setupPractice } from "./practice.js";
 import { enterReport, leaveReport, setupReport } from "./report.js";
 import { $ } from "./util.js";
 
 const views = {
   auth: $("#view-auth"),
   home: $("#view-home"),
+  practice: $("#view-practice"),
   report: $("#view-report"),
 };
 let current = null;
@@ -26,12 +28,18 @@ function go(hash) {
 function show(name) {
   for (const [key, el] of Object.entries(views)) el.hidden = key !== name;
   $("#session").hidden = !session.token;
+  $("#nav").hidden = !session.token;
+  for (const link of document.querySelectorAll("#nav a")) {
+    if (link.id === `nav-${name}`) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
   $("#whoami").textContent = session.username;
 }
 
 function route() {
   if (current === "home") leaveHome();
   if (current === "report") leaveReport();
+  if (current === "practice") leavePractice();
   const hash = location.hash || "#/";
   if (!session.token) {
     current = "auth";
@@ -45,7 +53,12 @@ function route() {
     return;
   }
   const match = /^#\/jobs\/([^/]+)$/.exec(hash);
-  if (match) {
+  if (hash === "#/practice") {
+    flash("");
+    current = "practice";
+    show("practice");
+    enterPractice();
+  } else if (match) {
     flash("");
     current = "report";
     show("report");
@@ -55,6 +68,7 @@ function route() {
     show("home");
     document.title = "My interviews · Interview Job System";
     enterHome();
+    noteUnsent();
   }
 }
 
@@ -141,6 +155,7 @@ function setup() {
   for (const type of ["dragover", "drop"]) window.addEventListener(type, (event) => event.preventDefault());
   setupHome({ flash });
   setupReport({ flash });
+  setupPractice({ flash, go });
   window.addEventListener("hashchange", route);
   route();
 }

@@ -76,6 +76,37 @@ function highlightWord(t) {
   if (state.currentWord >= 0 && state.wordEls[state.currentWord]) state.wordEls[state.currentWord].classList.remove("current");
   if (found >= 0 && state.wordEls[found]) state.wordEls[found].classList.add("current");
   state.currentWord = found;
+  // Tabbing into the transcript lands on the word being played, unless a word has the focus.
+  if (found >= 0 && !$("#transcript").contains(document.activeElement)) rovingWord(found, false);
+}
+
+// ---------------------------------------------------------------- the transcript by keyboard
+// The words are one tab stop (a roving tabindex): hundreds of them would each be a Tab press.
+// Arrow keys move between words, Home/End to the first/last, Enter or Space plays from the word.
+
+function rovingWord(index, focus) {
+  const els = state.wordEls;
+  if (!els[index]) return;
+  if (state.rovingWord !== index && els[state.rovingWord]) els[state.rovingWord].tabIndex = -1;
+  state.rovingWord = index;
+  els[index].tabIndex = 0;
+  if (focus) els[index].focus();
+}
+
+function onTranscriptKey(event) {
+  if (!state) return;
+  const word = event.target.closest(".w");
+  if (!word) return;
+  const index = state.wordEls.indexOf(word);
+  const last = state.wordEls.length - 1;
+  const moves = { ArrowRight: index + 1, ArrowDown: index + 1, ArrowLeft: index - 1, ArrowUp: index - 1, Home: 0, End: last };
+  if (event.key in moves) {
+    event.preventDefault();
+    rovingWord(Math.max(0, Math.min(last, moves[event.key])), true);
+  } else if (event.key === "Enter" || event.key === " ") {
+    event.preventDefault();
+    seek(Number(word.dataset.seconds));
+  }
 }
 
 // ---------------------------------------------------------------- loading
@@ -306,13 +337,22 @@ function renderTranscript(report) {
     );
     for (const i of phrase) {
       const w = words[i];
-      const el = h(fillers.has(i) ? "mark" : "span", { class: fillers.has(i) ? "w filler" : "w", dataset: { seconds: String(w.start) } }, w.word.trim());
-      if (fillers.has(i)) el.title = "filler word";
+      const el = h(
+        fillers.has(i) ? "mark" : "span",
+        { class: fillers.has(i) ? "w filler" : "w", role: "button", tabindex: "-1", dataset: { seconds: String(w.start) } },
+        w.word.trim(),
+      );
+      if (fillers.has(i)) {
+        el.title = "filler word";
+        el.setAttribute("aria-label", `${w.word.trim()} (filler word)`);
+      }
       state.wordEls[i] = el;
       p.append(el, " ");
     }
     box.append(p);
   }
+  state.rovingWord = -1;
+  rovingWord(0, false);
 }
 
 function row(label, value) {
@@ -407,6 +447,7 @@ export function setupReport() {
   };
   $("#feedback").addEventListener("click", seekFrom);
   $("#transcript").addEventListener("click", seekFrom);
+  $("#transcript").addEventListener("keydown", onTranscriptKey);
   $("#download-json").addEventListener("click", downloadJson);
 }
 
@@ -423,6 +464,7 @@ export function enterReport(jobId) {
     words: [],
     wordEls: [],
     currentWord: -1,
+    rovingWord: -1,
   };
   $("#report-title").textContent = "Report";
   $("#report-meta").textContent = "";
@@ -431,6 +473,8 @@ export function enterReport(jobId) {
   showStatus(null);
   $("#report-status").textContent = "Loading…";
   document.title = "Report · Interview Job System";
+  // "Open report" was a link on another view: a keyboard or screen reader user starts here.
+  $("#report-title").focus();
   load();
 }
 

@@ -139,17 +139,39 @@ export function timelineLanes(report, duration) {
 
 // ---------------------------------------------------------------- the timeline
 
-function tickStep(duration) {
+// At most `maxTicks` labels, at a round step.
+function tickStep(duration, maxTicks) {
   for (const step of [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600]) {
-    if (duration / step <= 8) return step;
+    if (duration / step <= maxTicks) return step;
   }
   return 7200;
+}
+
+// Room for one time label ("10:00" at the axis' font size) and a gap: on a phone the axis is a
+// third of a desktop's width, and eight labels there ran into each other ("0:000:10").
+const TICK_SPACING_PX = 56;
+const axisObservers = new WeakMap();
+
+function layoutAxis(axis, duration) {
+  clear(axis);
+  const width = axis.clientWidth;
+  const maxTicks = width > 0 ? Math.max(1, Math.min(8, Math.floor(width / TICK_SPACING_PX))) : 8;
+  const step = tickStep(duration, maxTicks);
+  for (let t = 0; t <= duration + 1e-6; t += step) {
+    const tick = h("span", { class: "tick" }, clock(t));
+    tick.style.left = pct(t, duration);
+    // A label at the right end is drawn to the left of its time, inside the axis.
+    if (duration - t < (step / 2)) tick.classList.add("tick-end");
+    axis.append(tick);
+  }
 }
 
 const pct = (t, duration) => `${Math.max(0, Math.min(100, (t / duration) * 100))}%`;
 
 // Renders into `container`; returns {update(seconds)} to move the playhead.
 export function renderTimeline(container, legendEl, lanes, duration, seek) {
+  if (axisObservers.has(container)) axisObservers.get(container).disconnect();
+  axisObservers.delete(container);
   clear(container);
   clear(legendEl);
   if (!lanes.length || !(duration > 0)) {
@@ -186,13 +208,19 @@ export function renderTimeline(container, legendEl, lanes, duration, seek) {
     container.append(h("div", { class: "lane" }, h("span", { class: "lane-label" }, lane.label), track));
   }
   const axis = h("div", { class: "track axis", "aria-hidden": "true" });
-  const step = tickStep(duration);
-  for (let t = 0; t <= duration + 1e-6; t += step) {
-    const tick = h("span", { class: "tick" }, clock(t));
-    tick.style.left = pct(t, duration);
-    axis.append(tick);
-  }
   container.append(h("div", { class: "lane" }, h("span", { class: "lane-label" }), axis));
+  layoutAxis(axis, duration);
+  // The labels follow the axis' width (a phone turned, a window resized).
+  if (typeof ResizeObserver === "function") {
+    let width = axis.clientWidth;
+    const observer = new ResizeObserver(() => {
+      if (axis.clientWidth === width) return;
+      width = axis.clientWidth;
+      layoutAxis(axis, duration);
+    });
+    observer.observe(axis);
+    axisObservers.set(container, observer);
+  }
   for (const kind of Object.keys(LEGEND)) {
     if (used.has(kind)) legendEl.append(h("li", {}, h("span", { class: `swatch ${kind}` }), LEGEND[kind]));
   }
