@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import itertools
 import socket
 import threading
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tests.support.system import RunningSystem
@@ -154,3 +157,42 @@ class CuttableLink:
         self._closed.set()
         self.cut()
         self.listener.close()
+
+
+@dataclass
+class Decoded:
+    video_end: float
+    audio_end: float
+    keyframes: list[float]
+    audio_starts: list[float]
+    audio_ends: list[float]
+
+    @property
+    def seconds(self) -> float:
+        return max(self.video_end, self.audio_end)
+
+
+def decode(path: Path) -> Decoded:
+    """Every frame of a video file, decoded with PyAV (the analysis' own decoder)."""
+    import av
+
+    video: list[float] = []
+    keyframes: list[float] = []
+    starts: list[float] = []
+    ends: list[float] = []
+    with av.open(str(path)) as container:
+        assert container.streams.video and container.streams.audio, "video and audio expected"
+        for frame in container.decode(*container.streams):
+            if frame.pts is None or frame.time_base is None:
+                continue
+            t = float(frame.pts * frame.time_base)
+            if isinstance(frame, av.VideoFrame):
+                video.append(t)
+                if frame.key_frame:
+                    keyframes.append(t)
+            elif isinstance(frame, av.AudioFrame):
+                starts.append(t)
+                ends.append(t + frame.samples / frame.sample_rate)
+    assert len(video) > 10 and starts, f"{path.name}: too few frames decoded"
+    gaps = sorted(b - a for a, b in itertools.pairwise(video))
+    return Decoded(video[-1] + gaps[len(gaps) // 2], ends[-1], keyframes, starts, ends)

@@ -8,7 +8,8 @@ second answer starts where the request says. The report opens with the focus on 
 its timeline labels do not overlap on a phone. The same flow works with the keyboard alone. A
 refused camera and a browser without MediaRecorder get clear messages and the upload form still
 works. A network cut in the middle of the upload loses nothing: the session is sent again without
-recording again, also after a reload (from IndexedDB). Screenshots go to ``test-artifacts/web/``.
+recording again, also after a reload (from IndexedDB). A browser that records MP4 only (Safari)
+sends one job per answer. Screenshots go to ``test-artifacts/web/``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 import pytest
 
 from tests.support.system import RunningSystem, interview_clip
-from tests.web.support import DESKTOP, PHONE, CuttableLink, Tab, expect, unique
+from tests.web.support import DESKTOP, PHONE, CuttableLink, Tab, decode, expect, unique
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -108,45 +109,6 @@ def stored_takes(page: Any, username: str) -> list[list[StoredTake]]:
     return [[StoredTake(base64.b64decode(t["b64"]), t["seconds"]) for t in s] for s in sessions]
 
 
-@dataclass
-class Decoded:
-    video_end: float
-    audio_end: float
-    keyframes: list[float]
-    audio_starts: list[float]
-    audio_ends: list[float]
-
-    @property
-    def seconds(self) -> float:
-        return max(self.video_end, self.audio_end)
-
-
-def decode(path: Path) -> Decoded:
-    """Every frame of a video file, decoded with PyAV (the analysis' own decoder)."""
-    import av
-
-    video: list[float] = []
-    keyframes: list[float] = []
-    starts: list[float] = []
-    ends: list[float] = []
-    with av.open(str(path)) as container:
-        assert container.streams.video and container.streams.audio, "video and audio expected"
-        for frame in container.decode(*container.streams):
-            if frame.pts is None or frame.time_base is None:
-                continue
-            t = float(frame.pts * frame.time_base)
-            if isinstance(frame, av.VideoFrame):
-                video.append(t)
-                if frame.key_frame:
-                    keyframes.append(t)
-            elif isinstance(frame, av.AudioFrame):
-                starts.append(t)
-                ends.append(t + frame.samples / frame.sample_rate)
-    assert len(video) > 10 and starts, f"{path.name}: too few frames decoded"
-    gaps = sorted(b - a for a, b in itertools.pairwise(video))
-    return Decoded(video[-1] + gaps[len(gaps) // 2], ends[-1], keyframes, starts, ends)
-
-
 def uploaded_file(system: RunningSystem, token: str, file_id: int, path: Path) -> Path:
     with system.api(token) as api:
         response = api.get(f"/api/files/{file_id}/content")
@@ -209,7 +171,7 @@ def test_practise_two_questions_with_a_retake_and_read_the_report(
 
     # The take plays back in the page.
     page.evaluate("document.querySelector('#take-view').play()")
-    page.wait_for_function("document.querySelector('#take-view').currentTime > 0.5")
+    page.wait_for_function("() => document.querySelector('#take-view').currentTime > 0.5")
     page.evaluate("document.querySelector('#take-view').pause()")
     page.screenshot(path=str(artifacts / "practice-review.png"), full_page=True)
 
@@ -282,7 +244,7 @@ def test_practise_two_questions_with_a_retake_and_read_the_report(
         report = api.get(f"/api/interview/job/{job_id}/detail").json()["detailedAnalysis"]
     assert abs(report["metrics"]["durationSeconds"] - total) <= 0.5
     assert report["transcript"]["words"], "the fake microphone's speech was not recognised"
-    page.wait_for_function("document.querySelector('#report-video').readyState >= 2")
+    page.wait_for_function("() => document.querySelector('#report-video').readyState >= 2")
     page.screenshot(path=str(artifacts / "practice-report.png"), full_page=True)
 
     # A phone: the timeline's time labels stand apart.
@@ -370,13 +332,14 @@ def test_keyboard_only_practise_send_and_read_the_transcript(
         "({ text: document.activeElement.textContent, at: document.activeElement.dataset.seconds })"
     )
     assert word["at"] != first
-    page.wait_for_function("document.querySelector('#report-video').readyState >= 1")
+    page.wait_for_function("() => document.querySelector('#report-video').readyState >= 1")
     page.keyboard.press("Enter")
     page.wait_for_function(
         "t => Math.abs(document.querySelector('#report-video').currentTime - t) < 0.3",
         arg=float(word["at"]),
         timeout=10_000,
     )
+    page.evaluate("document.activeElement.scrollIntoView({ block: 'center' })")
     page.screenshot(path=str(artifacts / "keyboard-transcript.png"), full_page=False)
     # Shift+Tab leaves the words in one step (they are a single stop, not hundreds).
     page.keyboard.press("Shift+Tab")
@@ -517,3 +480,60 @@ def test_a_network_cut_mid_upload_loses_nothing_and_is_retried_without_recording
     finally:
         tab.close()
         link.close()
+
+
+# What Safari offers: MediaRecorder records MP4 only.
+MP4_ONLY = """
+const supported = MediaRecorder.isTypeSupported.bind(MediaRecorder);
+MediaRecorder.isTypeSupported = (type) => !/webm/i.test(type) && supported(type);
+"""
+
+
+def test_a_browser_that_records_only_mp4_sends_one_job_per_answer(
+    camera_browser: Any, live_system: RunningSystem, tmp_path: Path
+) -> None:
+    tab = Tab(camera_browser, live_system, DESKTOP)
+    try:
+        page = tab.page
+        page.add_init_script(MP4_ONLY)
+        username = unique("safari")
+        tab.sign_up(username)
+        go_practise(tab)
+        page.fill("#own-questions", "\n".join(QUESTIONS))
+        page.fill("#think-seconds", "0")
+        page.click("#practice-start")
+        record_take(page, 2.5)
+        page.click("#review-next")
+        record_take(page, 2.5)
+        page.click("#review-next")
+        expect(page.locator("#send-note")).to_contain_text(
+            "each answer is sent as its own analysis"
+        )
+        bodies: list[dict[str, Any]] = []
+        page.on(
+            "request",
+            lambda r: (
+                bodies.append(json.loads(r.post_data or "{}"))
+                if r.url.endswith("/api/interview/analyze") and r.method == "POST"
+                else None
+            ),
+        )
+        page.click("#send-button")
+        expect(page.locator("#flash")).to_contain_text("Your 2 answers were sent", timeout=60_000)
+        expect(page.locator(".job")).to_have_count(2)
+        assert [b["questions"] for b in bodies] == [
+            [{"text": QUESTIONS[0], "startSeconds": 0}],
+            [{"text": QUESTIONS[1], "startSeconds": 0}],
+        ]
+        assert stored_takes(page, username) == []
+        token = token_of(page)
+        for i, body in enumerate(bodies):
+            got = uploaded_file(live_system, token, body["fileId"], tmp_path / f"answer{i}.mp4")
+            assert got.read_bytes()[4:8] == b"ftyp"
+            assert decode(got).seconds > 2
+        with live_system.api(token) as api:  # not analysed: nothing here needs it
+            for job in api.get("/api/interview/jobs").json():
+                api.post(f"/api/interview/job/{job['jobId']}/cancel")
+        assert not tab.problems, tab.problems
+    finally:
+        tab.close()

@@ -140,8 +140,10 @@ export function timelineLanes(report, duration) {
 // ---------------------------------------------------------------- the timeline
 
 // At most `maxTicks` labels, at a round step.
+const TICK_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
+
 function tickStep(duration, maxTicks) {
-  for (const step of [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600]) {
+  for (const step of TICK_STEPS) {
     if (duration / step <= maxTicks) return step;
   }
   return 7200;
@@ -149,7 +151,7 @@ function tickStep(duration, maxTicks) {
 
 // Room for one time label ("10:00" at the axis' font size) and a gap: on a phone the axis is a
 // third of a desktop's width, and eight labels there ran into each other ("0:000:10").
-const TICK_SPACING_PX = 56;
+const TICK_SPACING_PX = 48;
 const axisObservers = new WeakMap();
 
 function layoutAxis(axis, duration) {
@@ -289,7 +291,8 @@ export function renderPaceChart(container, noteEl, report, duration, seek) {
       y: { range: [0, Math.ceil((maxY * 1.1) / 20) * 20] },
     },
     axes: [
-      { values: (u, values) => values.map((v) => clock(v)) },
+      // Whole seconds only: a short video's half-second ticks read "0:01 0:01" once rounded.
+      { values: (u, values) => values.map((v) => clock(v)), incrs: TICK_STEPS },
       { label: "words / min", size: 56 },
     ],
     series: [

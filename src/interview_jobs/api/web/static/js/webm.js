@@ -5,7 +5,8 @@
 // Clusters of unknown size; each Cluster starts with its Timecode and holds SimpleBlocks whose
 // timecodes are relative to it (a signed 16-bit offset). So joining is: the first take's header,
 // Info (with the joined Duration added) and Tracks, then every take's Clusters with their Timecode
-// moved on by the length of the takes before it. The blocks are copied byte for byte.
+// moved on by the length of the takes before it. The blocks are copied byte for byte (except the
+// track number of a take whose recorder numbered audio and video the other way round).
 //
 // A take's length comes from its blocks' timestamps (the last block of each track plus that track's
 // usual frame gap), not from the wall clock: the recorder starts and stops a little after the
@@ -184,7 +185,7 @@ function blockTime(bytes, el, take) {
   if (!track || el.dataStart + track.length + 2 > el.dataEnd) throw new JoinError("damaged", `${take} has a damaged block.`);
   const at = el.dataStart + track.length;
   const relative = ((bytes[at] << 8) | bytes[at + 1]) << 16 >> 16; // signed 16-bit
-  return { track: track.value, relative };
+  return { track: track.value, trackBytes: track.length, relative };
 }
 
 function median(values) {
@@ -207,7 +208,7 @@ export function parseTake(bytes, label = "The recording") {
   if (docType && !["webm", "matroska"].includes(ascii(bytes, docType))) {
     throw new JoinError("damaged", `${label} is not a WebM file.`);
   }
-  const take = { ebml, info: null, infoChildren: [], tracks: null, trackList: [], timecodeScale: 1e6, clusters: [] };
+  const take = { ebml, info: null, infoChildren: [], tracks: null, trackList: [], timecodeScale: 1e6, clusters: [], blocks: [] };
   const times = new Map(); // track number -> block times (ticks)
   for (const el of children(bytes, segment.dataStart, segment.dataEnd, label)) {
     if (el.id === ID.Info) {
@@ -237,7 +238,8 @@ export function parseTake(bytes, label = "The recording") {
         }
         if (!block) continue;
         if (cluster.timecode === null) throw new JoinError("damaged", `${label} has a cluster without a timecode.`);
-        const { track, relative } = blockTime(bytes, block, label);
+        const { track, trackBytes, relative } = blockTime(bytes, block, label);
+        take.blocks.push({ at: block.dataStart, length: trackBytes, track });
         if (!times.has(track)) times.set(track, []);
         times.get(track).push(cluster.timecode + relative);
       }
@@ -260,21 +262,58 @@ export function parseTake(bytes, label = "The recording") {
   return take;
 }
 
-// Null when every take can go into one file with the first take's Tracks, else why not.
-export function mismatch(takes) {
-  const first = takes[0];
-  const signature = (t) => JSON.stringify([t.timecodeScale, t.trackList]);
-  for (let i = 1; i < takes.length; i += 1) {
-    if (signature(takes[i]) === signature(first)) continue;
-    const a = first.trackList.map(describeTrack).join(", ");
-    const b = takes[i].trackList.map(describeTrack).join(", ");
+// How the tracks of `take` map onto the first take's: Map(its track number -> the first take's),
+// or a sentence saying why they cannot. A MediaRecorder numbers its tracks in the order their
+// first data arrives, so one take may have audio as track 1 and the next video as track 1: that
+// is only a renumbering. Anything else that differs (codec, picture size, sample rate…) is not.
+function trackMapping(first, take, index) {
+  const settings = (t) => JSON.stringify({ ...t, number: null });
+  const problem = () => {
+    const order = (list) => [...list].sort((a, b) => String(a.type).localeCompare(String(b.type)));
+    const a = order(first.trackList).map(describeTrack).join(", ");
+    const b = order(take.trackList).map(describeTrack).join(", ");
     return (
-      `Take ${i + 1} was recorded with other settings than take 1 (${b}, not ${a}) — ` +
+      `Take ${index + 1} was recorded with other settings than take 1 (${b}, not ${a}) — ` +
       "for example the camera changed — so the takes cannot be joined into one video."
     );
+  };
+  if (take.timecodeScale !== first.timecodeScale || take.trackList.length !== first.trackList.length) return problem();
+  const mapping = new Map();
+  const unused = [...first.trackList];
+  for (const track of take.trackList) {
+    const match = unused.findIndex((t) => settings(t) === settings(track));
+    if (match < 0) return problem();
+    mapping.set(track.number, unused[match].number);
+    unused.splice(match, 1);
+  }
+  return mapping;
+}
+
+// Null when every take can go into one file with the first take's Tracks, else why not.
+export function mismatch(takes) {
+  for (let i = 1; i < takes.length; i += 1) {
+    const mapping = trackMapping(takes[0], takes[i], i);
+    if (typeof mapping === "string") return mapping;
   }
   return null;
 }
+
+// A copy of a take whose blocks carry the first take's track numbers (same-length numbers only:
+// the blocks keep their size, so every byte offset stays right).
+function renumbered(bytes, take, mapping) {
+  const out = bytes.slice();
+  for (const block of take.blocks) {
+    const number = mapping.get(block.track);
+    const encoded = sizeVint(number);
+    if (encoded.length !== block.length) {
+      throw new JoinError("mismatch", "The takes number their tracks too differently to be joined into one video.");
+    }
+    out.set(encoded, block.at);
+  }
+  return out;
+}
+
+const identity = (mapping) => [...mapping].every(([from, to]) => from === to);
 
 // ---------------------------------------------------------------- EBML writing
 
@@ -325,14 +364,20 @@ function floatElement(id, value) {
 
 /**
  * The joined file as a list of parts — Uint8Array (bytes written here) or {take, start, end} (a
- * byte range of take `take`, copied unchanged) — with each take's start and the total length.
- * `takes` are parseTake() results; each part is in the order of the file.
+ * byte range of take `take`, copied unchanged, or from its renumbered copy where `renumber[take]`
+ * is set) — with each take's start and the total length. `takes` are parseTake() results.
  */
 export function planJoin(takes) {
   if (!takes.length) throw new JoinError("damaged", "There is no take to join.");
   const problem = mismatch(takes);
   if (problem) throw new JoinError("mismatch", problem);
   const first = takes[0];
+  // Per take: null, or the Map that renumbers its tracks as the first take's (see renumbered()).
+  const renumber = takes.map((take, i) => {
+    if (i === 0) return null;
+    const mapping = trackMapping(first, take, i);
+    return identity(mapping) ? null : mapping;
+  });
   const parts = [];
   const starts = [];
   let offset = 0;
@@ -355,6 +400,7 @@ export function planJoin(takes) {
   });
   return {
     parts,
+    renumber,
     startSeconds: starts,
     takeSeconds: takes.map((t) => t.durationSeconds),
     durationSeconds: (total * first.timecodeScale) / 1e9,
@@ -365,7 +411,8 @@ export function planJoin(takes) {
 export function joinTakeBytes(list) {
   const takes = list.map((bytes, i) => parseTake(bytes, `Take ${i + 1}`));
   const plan = planJoin(takes);
-  const bytes = concat(plan.parts.map((p) => (p instanceof Uint8Array ? p : list[p.take].subarray(p.start, p.end))));
+  const sources = list.map((bytes, i) => (plan.renumber[i] ? renumbered(bytes, takes[i], plan.renumber[i]) : bytes));
+  const bytes = concat(plan.parts.map((p) => (p instanceof Uint8Array ? p : sources[p.take].subarray(p.start, p.end))));
   return { ...plan, bytes };
 }
 
@@ -379,7 +426,12 @@ export async function joinTakeBlobs(blobs, type = "video/webm") {
     takes.push(parseTake(new Uint8Array(await blob.arrayBuffer()), `Take ${i + 1}`));
   }
   const plan = planJoin(takes);
-  const parts = plan.parts.map((p) => (p instanceof Uint8Array ? p : blobs[p.take].slice(p.start, p.end)));
+  const sources = [];
+  for (const [i, blob] of blobs.entries()) {
+    const mapping = plan.renumber[i];
+    sources.push(mapping ? new Blob([renumbered(new Uint8Array(await blob.arrayBuffer()), takes[i], mapping)]) : blob);
+  }
+  const parts = plan.parts.map((p) => (p instanceof Uint8Array ? p : sources[p.take].slice(p.start, p.end)));
   return { ...plan, blob: new Blob(parts, { type }) };
 }
 
