@@ -55,7 +55,9 @@ def make_fake_capture(
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     video, audio = d / "fake.y4m", d / "fake.wav"
-    frames = [render_frame("present", i / fps, width, height) for i in range(round(loop_seconds * fps))]
+    frames = [
+        render_frame("present", i / fps, width, height) for i in range(round(loop_seconds * fps))
+    ]
     write_y4m(video, frames, fps)
     samples, _ = build_speech(speech_seconds)
     write_wav(audio, samples)
