@@ -40,6 +40,7 @@ class Tab:
         self.context = browser.new_context(viewport=viewport, base_url=base_url or system.url)
         self.context.set_default_timeout(20_000)
         self.page = self.context.new_page()
+        self._cdp: Any = None
         self.problems: list[str] = []
         self.page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
         self.page.on("console", self._console)
@@ -51,6 +52,21 @@ class Tab:
 
     def close(self) -> None:
         self.context.close()
+
+    def limit_upload(self, bytes_per_second: float | None) -> None:
+        """Slow the page's uploads down (Chromium's network emulation); None lifts the limit."""
+        if self._cdp is None:
+            self._cdp = self.context.new_cdp_session(self.page)
+            self._cdp.send("Network.enable")
+        self._cdp.send(
+            "Network.emulateNetworkConditions",
+            {
+                "offline": False,
+                "latency": 0,
+                "downloadThroughput": -1,
+                "uploadThroughput": -1 if bytes_per_second is None else bytes_per_second,
+            },
+        )
 
     def sign_up(self, username: str) -> None:
         page = self.page

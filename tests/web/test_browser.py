@@ -58,17 +58,7 @@ def test_sign_up_upload_watch_it_complete_and_read_the_report(
     page.evaluate("window.__sameDocument = true")
 
     # Slow the upload down so that its progress can be seen.
-    cdp = tab.context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send(
-        "Network.emulateNetworkConditions",
-        {
-            "offline": False,
-            "latency": 0,
-            "downloadThroughput": -1,
-            "uploadThroughput": clip.stat().st_size / 3,
-        },
-    )
+    tab.limit_upload(clip.stat().st_size / 3)
     tab.drop_file("#dropzone", clip.name, clip.read_bytes(), "video/mp4")
     expect(page.locator("#file-info")).to_contain_text(clip.name)
     page.select_option("#type-select", "comprehensive")
@@ -80,10 +70,7 @@ def test_sign_up_upload_watch_it_complete_and_read_the_report(
         timeout=10_000,
     )
     expect(page.locator(".job")).to_have_count(1, timeout=30_000)
-    cdp.send(
-        "Network.emulateNetworkConditions",
-        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
-    )
+    tab.limit_upload(None)
     expect(page.locator("#upload-progress")).to_be_hidden()
     job_id = tab.newest_job_id()
     row = tab.row(job_id)

@@ -410,17 +410,7 @@ def test_a_network_cut_mid_upload_loses_nothing_and_is_retried_without_recording
         [[take]] = stored_takes(page, username)
 
         # A slow upload, and the network goes away half-way through it.
-        cdp = tab.context.new_cdp_session(page)
-        cdp.send("Network.enable")
-        cdp.send(
-            "Network.emulateNetworkConditions",
-            {
-                "offline": False,
-                "latency": 0,
-                "downloadThroughput": -1,
-                "uploadThroughput": len(take.data) / 5,
-            },
-        )
+        tab.limit_upload(len(take.data) / 5)
         page.click("#send-button")
         page.wait_for_function(
             "() => { const b = document.querySelector('#send-bar');"
@@ -442,10 +432,7 @@ def test_a_network_cut_mid_upload_loses_nothing_and_is_retried_without_recording
 
         # Back online, and the page reloaded: the unsent session is offered from IndexedDB.
         link.restore()
-        cdp.send(
-            "Network.emulateNetworkConditions",
-            {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
-        )
+        tab.limit_upload(None)
         page.goto("/#/")
         expect(page.locator("#unsent-home")).to_be_visible()
         page.reload()
