@@ -285,16 +285,7 @@ def iter_audio(
         def take(arrays: list[NDArray[Any]]) -> NDArray[Any]:
             return np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
 
-        for packet in _demux(container, stream, report, max_errors):
-            try:
-                frames = packet.decode()
-            except av.error.FFmpegError as exc:
-                report.errors += 1
-                report.last_error = str(exc)
-                if report.hopeless(max_errors):
-                    report.stopped_early = True
-                    break
-                continue
+        for frames in _decoded(container, stream, report, max_errors):
             for frame in frames:
                 for out in resampler.resample(frame):
                     data = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
@@ -326,7 +317,30 @@ def iter_audio(
         container.close()
 
 
-def _demux(container: Any, stream: Any, report: DecodeReport, max_errors: int) -> Iterator[Any]:
+def _decoded(
+    container: Any, stream: Any, report: DecodeReport, max_errors: int
+) -> Iterator[list[Any]]:
+    """The decoded frames of each packet of ``stream``, for every streaming decoder.
+
+    A packet that fails to decode is skipped and counted; the stream is given up
+    (``report.stopped_early``) once :meth:`DecodeReport.hopeless` says most packets are bad.
+    """
+    import av
+
+    for packet in _demux(container, stream, report):
+        try:
+            frames = packet.decode()
+        except av.error.FFmpegError as exc:
+            report.errors += 1
+            report.last_error = str(exc)
+            if report.hopeless(max_errors):
+                report.stopped_early = True
+                return
+            continue
+        yield frames
+
+
+def _demux(container: Any, stream: Any, report: DecodeReport) -> Iterator[Any]:
     """Packets of one stream; a read error mid-file ends the stream instead of raising."""
     import av
 
@@ -369,8 +383,6 @@ def iter_frames(
     """Yield about ``fps`` frames per second of the first video stream, RGB, at most
     ``max_width`` wide. Only the sampled frames are converted and scaled; the rest are decoded
     and dropped (inter-coded video cannot be decoded sparsely)."""
-    import av
-
     report = report if report is not None else DecodeReport()
     container = _open(Path(video_path))
     try:
@@ -394,16 +406,7 @@ def iter_frames(
         next_time = 0.0
         index = 0
         rate = _fps(stream) or 25.0
-        for packet in _demux(container, stream, report, max_errors):
-            try:
-                frames = packet.decode()
-            except av.error.FFmpegError as exc:
-                report.errors += 1
-                report.last_error = str(exc)
-                if report.hopeless(max_errors):
-                    report.stopped_early = True
-                    break
-                continue
+        for frames in _decoded(container, stream, report, max_errors):
             for frame in frames:
                 t = float(frame.time) if frame.time is not None else index / rate
                 index += 1
