@@ -42,6 +42,11 @@ FILLER_GAP = 0.15
 # How far the head turns when "looking away": 40° is the most the face mesh still finds reliably
 # on the warped photo (at 50–60° it loses the face, which would read as "absent").
 AWAY_DEGREES = 40.0
+# The photo's head fills 62% of the picture height by default. The face in it (forehead to chin,
+# as the face mesh measures it) is 0.445 of the photo's height (measured once with the mesh on
+# assets/astronaut_head.jpg), so the default face is about 28% of the picture height.
+HEAD_OF_PICTURE = 0.62
+FACE_OF_HEAD = 0.445
 
 # The script: plain words; [um] marks a filler spoken as its own piece; {2.5} a pause in seconds.
 PARAGRAPHS = [
@@ -322,14 +327,18 @@ def default_face_pattern(duration: float, period: float = 20.0) -> list[dict[str
     return out
 
 
-def render_frame(state: str, t: float, width: int, height: int) -> np.ndarray:
+def render_frame(
+    state: str, t: float, width: int, height: int, face_height: float | None = None
+) -> np.ndarray:
+    """One picture; ``face_height`` is the face's share of the picture height (None: default)."""
     from PIL import Image
 
     canvas = _background(width, height)
     if state == "absent":
         return canvas
     head = _head()
-    scale = height * 0.62 / head.shape[0]
+    head_share = face_height / FACE_OF_HEAD if face_height is not None else HEAD_OF_PICTURE
+    scale = height * head_share / head.shape[0]
     size = (max(8, int(head.shape[1] * scale)), max(8, int(head.shape[0] * scale)))
     sway = round(2 * math.sin(t * 1.3))
     face = turn_head(head, AWAY_DEGREES) if state == "away" else head
@@ -419,6 +428,7 @@ def make_clip(
     speech: bool = True,
     paragraphs: list[str] | None = None,
     variation: bool = False,
+    face_height: float | None = None,
 ) -> GroundTruth:
     """Write an interview clip of ``seconds`` to ``path`` (.mp4/.mov/.mkv: h264+aac,
     .webm: vp8+opus)
@@ -427,6 +437,8 @@ def make_clip(
     ``face=False`` shows no face at all; ``speech=False`` gives a silent audio track;
     ``audio=False``/``video=False`` leave that track out; ``variation=True`` lets Piper vary its
     voice (different samples on every call) instead of the reproducible default.
+    ``face_height`` sets the face's share of the picture height (e.g. 0.09 for a phone held
+    upright, 720×1280, at arm's length); by default the face is about 28% of it.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -453,7 +465,7 @@ def make_clip(
             state = next((iv["state"] for iv in pattern if iv["start"] <= t < iv["end"]), "absent")
             key = (state, round(2 * math.sin(t * 1.3)))
             if key not in cache:
-                cache[key] = render_frame(state, t, width, height)
+                cache[key] = render_frame(state, t, width, height, face_height)
             yield cache[key]
 
     encode(
