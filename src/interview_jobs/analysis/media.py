@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -368,6 +369,13 @@ class SampledFrame:
 
     image: NDArray[Any]
     time: float
+    #: Converts the decoded frame at its own resolution; None when ``image`` already is that.
+    decoded: Callable[[], NDArray[Any]] | None = field(default=None, repr=False, compare=False)
+
+    def full_image(self) -> NDArray[Any]:
+        """The frame at its decoded resolution, converted on demand (only a small face needs
+        it: converting every sample at full size would cost more than finding the faces)."""
+        return self.decoded() if self.decoded is not None else self.image
 
 
 def iter_frames(
@@ -426,6 +434,7 @@ def iter_frames(
                     height = max(2, round(height * max_width / width / 2) * 2)
                     width = max_width
                 image = frame.to_ndarray(format="rgb24", width=width, height=height)
-                yield SampledFrame(image=image, time=max(t, 0.0))
+                decoded = partial(frame.to_ndarray, format="rgb24") if width < frame.width else None
+                yield SampledFrame(image=image, time=max(t, 0.0), decoded=decoded)
     finally:
         container.close()

