@@ -255,7 +255,7 @@ class FaceFinder:
             if full.shape[1] >= FULL_RES_GAIN * w:
                 source = np.ascontiguousarray(full)
                 scale = full.shape[1] / w
-        side = CROP_SCALE * max(box[2] - box[0], box[3] - box[1]) * scale
+        side = max(8.0, CROP_SCALE * max(box[2] - box[0], box[3] - box[1])) * scale
         cx, cy = (box[0] + box[2]) / 2 * scale, (box[1] + box[3]) / 2 * scale
         zoom = MESH_INPUT / side
         # One affine warp crops, scales and pads (black outside the frame) in a single pass.
