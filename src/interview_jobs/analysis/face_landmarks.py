@@ -58,7 +58,7 @@ FULL_RES_GAIN = 1.25
 # samples), and otherwise on every SEARCH_BACKOFF_EVERY-th: a candidate who stepped out of a
 # normal picture comes back at a size the short-range detector finds at once (it runs on every
 # sample without a face), and a picture without anybody costs little more than before.
-SEARCH_BACKOFF_AFTER, SEARCH_BACKOFF_EVERY = 4, 4
+SEARCH_BACKOFF_AFTER, SEARCH_BACKOFF_EVERY = 10, 4
 # While a face is followed, the short-range detector counts the faces once a second (the
 # samples in between keep that count); it runs at once whenever the followed face is lost.
 COUNT_EVERY_SECONDS = 1.0
