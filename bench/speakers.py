@@ -1,0 +1,249 @@
+"""Speaker separation (analysis/speakers.py): accuracy, speed and memory.
+
+Prints
+* generated two-voice interviews (tests/media/dialogue.py; several scripts, one of 10 minutes):
+  voices found, candidate right, turn boundaries (share within 1.5 s, worst) and the share of
+  speech time attributed to the right speaker — targets: every boundary within 1.5 s, ≥ 95 %;
+* single-voice recordings (the generator's Piper voice, the real speakers of
+  ../shared/media/real/mfa_disfluency and read/): how many were split into two voices
+  (the false-split rate);
+* the real RTTM clips of ../shared/media/real/conversation_no_transcript/: DER per clip
+  (collar 0.25 s, overlapping speech scored) and the mean, with voices found vs annotated;
+* speed: the stage's seconds ÷ audio seconds (target ≤ 0.05) and ÷ the audio decode time of the
+  same file measured in the same run; memory: the peak RSS of a child process that decodes and
+  separates a 1-minute and a 10-minute interview.
+
+    python bench/speakers.py [--quick]      (--quick: no 10-minute interview, no memory runs)
+
+Generated media are cached under bench/results/media/. Times depend on the machine's load (its
+load average is printed); the ratios to the decode time measured in the same run less so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+MEDIA = ROOT / "bench" / "results" / "media"
+REAL = ROOT.parent / "shared" / "media" / "real"
+
+
+def _interviews(quick: bool) -> list[tuple[str, list[tuple[str, str]], str]]:
+    from tests.media.dialogue import INTERVIEWER_VOICE, SCRIPTS, interview_script
+
+    out = [(name, turns, INTERVIEWER_VOICE) for name, turns in SCRIPTS.items()]
+    out.append(("3 min, en-gb male interviewer", interview_script(3), "en-gb+m3"))
+    if not quick:
+        out.append(("10 min", interview_script(10), INTERVIEWER_VOICE))
+    return out
+
+
+def _media(name: str, turns: list[tuple[str, str]], voice: str) -> Path:
+    from tests.media.dialogue import make_interview
+
+    slug = "".join(c if c.isalnum() else "_" for c in name)
+    path = MEDIA / f"dialogue_{slug}.m4a"
+    if not path.exists():
+        MEDIA.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        make_interview(path, turns, video=False, interviewer_voice=voice)
+        print(f"  (generated {path.name} in {time.perf_counter() - started:.0f} s)", flush=True)
+    return path
+
+
+def separate(path: Path) -> tuple[Any, float, float, float]:
+    """(findings, stage seconds, decode seconds, audio seconds): blocks of 10 s as in the
+    pipeline; the decode is timed on its own first."""
+    from interview_jobs.analysis.media import iter_audio
+    from interview_jobs.analysis.speakers import SpeakerAnalyzer
+
+    started = time.perf_counter()
+    samples = sum(len(b.samples) for b in iter_audio(path, block_seconds=10.0))
+    decode = time.perf_counter() - started
+    stage = SpeakerAnalyzer()
+    for block in iter_audio(path, block_seconds=10.0):
+        stage.feed(block)
+    findings = stage.finish()
+    return findings, findings.timings["speakers"], decode, samples / 16000
+
+
+def _peak_rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _memory_child(path: str, queue: Any) -> None:
+    from interview_jobs.analysis.voice_encoder import load_encoder
+
+    load_encoder()
+    import faster_whisper.vad  # noqa: F401  (loaded before the baseline, as in a worker)
+
+    baseline = _peak_rss_mib()
+    findings, *_ = separate(Path(path))
+    queue.put({"baseline": baseline, "peak": _peak_rss_mib(), "voices": findings.voices})
+
+
+def _in_child(path: Path) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_memory_child, args=(str(path), queue))
+    proc.start()
+    out = queue.get(timeout=3600)
+    proc.join()
+    return dict(out)
+
+
+def bench_interviews(quick: bool) -> dict[str, Path]:
+    from tests.analysis.speaker_scoring import attributed_right, boundary_errors
+    from tests.media.dialogue import load_dialogue_truth
+
+    print("\n== generated two-voice interviews (targets: boundaries ≤ 1.5 s, ≥ 95 % right)")
+    paths = {}
+    stage_total = decode_total = audio_total = 0.0
+    for name, turns, voice in _interviews(quick):
+        path = _media(name, turns, voice)
+        paths[name] = path
+        truth = load_dialogue_truth(path)
+        findings, stage, decode, audio = separate(path)
+        stage_total, decode_total, audio_total = (
+            stage_total + stage,
+            decode_total + decode,
+            audio_total + audio,
+        )
+        errors = boundary_errors(truth, findings)
+        right = attributed_right(truth, findings)
+        from tests.analysis.speaker_scoring import voice_of_speaker
+
+        mapping = voice_of_speaker(truth, findings)
+        candidate_ok = findings.candidate == mapping.get("candidate")
+        within = sum(e <= 1.5 for e in errors) / len(errors)
+        print(
+            f"  {name:32s} {audio:6.1f} s  voices {findings.voices}  candidate "
+            f"{'right' if candidate_ok else 'WRONG'}  turns {len(findings.turns)}/"
+            f"{len(truth.turns)}  boundaries within 1.5 s {within:6.1%} (worst "
+            f"{max(errors):.2f} s, mean {sum(errors) / len(errors):.2f} s)  speech right "
+            f"{right:6.1%}  stage RTF {stage / audio:.4f}"
+        )
+    print(
+        f"  speed over these: stage {stage_total:.1f} s for {audio_total:.0f} s of audio = RTF "
+        f"{stage_total / audio_total:.4f} (target ≤ 0.05); audio decode {decode_total:.2f} s; "
+        f"stage ÷ decode {stage_total / decode_total:.1f}×"
+    )
+    return paths
+
+
+def bench_monologues() -> None:
+    from tests.media.generate import make_clip
+
+    from interview_jobs.analysis.media import AudioBlock, iter_audio
+    from interview_jobs.analysis.speakers import SpeakerAnalyzer
+
+    print("\n== single-voice recordings (a split into 2 voices is a false split)")
+    groups: dict[str, list[Path]] = {}
+    for seconds in (60, 180):
+        path = MEDIA / f"monologue_{seconds}s.m4a"
+        if not path.exists():
+            MEDIA.mkdir(parents=True, exist_ok=True)
+            make_clip(path, seconds, video=False, variation=seconds > 60)
+        groups.setdefault("piper (generator)", []).append(path)
+    if REAL.is_dir():
+        groups["real: mfa_disfluency"] = sorted((REAL / "mfa_disfluency").glob("*.flac"))
+        groups["real: read"] = sorted((REAL / "read").glob("*.wav")) + sorted(
+            (REAL / "read").glob("*.flac")
+        )
+    else:
+        print(f"  ({REAL} is absent: real recordings skipped)")
+    splits = total = 0
+    for group, paths in groups.items():
+        found = []
+        for path in paths:
+            findings, *_ = separate(path)
+            found.append(findings.voices)
+            if findings.voices > 1:
+                print(f"    split: {path.name} (separation {findings.separation})")
+        splits += sum(v > 1 for v in found)
+        total += len(found)
+        print(f"  {group:28s} {len(found):3d} recordings, split {sum(v > 1 for v in found)}")
+    # every real single-speaker clip of a folder, one after the other: a long monologue of
+    # varied styles (whisper, falsetto, laughter in mfa_disfluency)
+    for group in ("real: mfa_disfluency", "real: read"):
+        if group not in groups:
+            continue
+        stage = SpeakerAnalyzer()
+        offset = 0.0
+        paths = [p for p in groups[group] if "librispeech" not in p.name]  # another reader
+        for path in paths:
+            for block in iter_audio(path, block_seconds=10.0):
+                stage.feed(AudioBlock(block.samples, offset))
+                offset += block.seconds
+        findings = stage.finish()
+        total += 1
+        splits += findings.voices > 1
+        print(
+            f"  {group + ' (all in one)':28s} {offset:5.0f} s, voices {findings.voices} "
+            f"(separation {findings.separation})"
+        )
+    print(f"  false-split rate: {splits}/{total} = {splits / total:.1%}")
+
+
+def bench_rttm() -> None:
+    from tests.analysis.speaker_scoring import der, read_rttm
+
+    print("\n== real RTTM clips: DER (collar 0.25 s, overlap scored)")
+    folder = REAL / "conversation_no_transcript"
+    if not folder.is_dir():
+        print(f"  ({folder} is absent: skipped)")
+        return
+    values = []
+    for rttm in sorted(folder.glob("*.rttm")) + sorted((folder / "ami_pyannote").glob("*.rttm")):
+        reference = read_rttm(rttm)
+        findings, _stage, _, audio = separate(rttm.with_suffix(".wav"))
+        found = [(t.start, t.end, t.speaker) for t in findings.turns]
+        result = der(reference, found, audio)
+        speakers = len({r[2] for r in reference})
+        if result is None:
+            print(f"  {rttm.stem:28s} no annotated speech: not scored (voices {findings.voices})")
+            continue
+        values.append(result.der)
+        print(
+            f"  {rttm.stem:28s} speakers {speakers} found {findings.voices}  DER {result.der:6.1%}"
+            f"  (missed {result.missed:5.1%}, false alarm {result.false_alarm:5.1%}, confusion "
+            f"{result.confusion:5.1%})"
+        )
+    print(f"  mean DER over {len(values)} clips: {sum(values) / len(values):.1%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    print(f"speaker separation bench: {os.cpu_count()} cores, load average {os.getloadavg()}")
+    paths = bench_interviews(args.quick)
+    bench_monologues()
+    bench_rttm()
+    if not args.quick:
+        print("\n== memory (peak RSS of a child that decodes and separates the file)")
+        from tests.media.dialogue import interview_script
+
+        one = _media("1 min", interview_script(1), "en-us+f3")
+        for label, path in (("1 min", one), ("10 min", paths["10 min"])):
+            run = _in_child(path)
+            print(
+                f"  {label:7s} peak {run['peak']:.0f} MiB (after loading the models "
+                f"{run['baseline']:.0f} MiB: +{run['peak'] - run['baseline']:.0f} MiB)"
+            )
+    print(f"\nload average at the end {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
