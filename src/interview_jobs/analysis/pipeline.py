@@ -33,9 +33,11 @@ from interview_jobs.analysis.media import (
 )
 from interview_jobs.analysis.options import ANALYSIS_TYPES, AnalysisOptions
 from interview_jobs.analysis.scoring import Feedback, clock, score_all
+from interview_jobs.analysis.speakers import SpeakerAnalyzer
 from interview_jobs.analysis.speech import SpeechAnalyzer, SpeechFindings
 from interview_jobs.analysis.text import TextFindings, analyze_text
 from interview_jobs.analysis.visual import FaceAnalyzer, VisualFindings
+from interview_jobs.analysis.voice_encoder import load_encoder
 from interview_jobs.analysis.voice import VoiceAnalyzer, VoiceFindings
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,7 @@ AUDIO_ANALYZERS: tuple[tuple[str, Callable[[RunContext], AudioStage]], ...] = (
         lambda ctx: SpeechAnalyzer(ctx.analyzer.whisper(), ctx.options, ctx.on_audio_progress),
     ),
     ("voice", lambda ctx: VoiceAnalyzer()),
+    ("speakers", lambda ctx: SpeakerAnalyzer()),
 )
 FRAME_ANALYZERS: tuple[tuple[str, Callable[[RunContext], FrameStage]], ...] = (
     ("visual", lambda ctx: FaceAnalyzer()),
@@ -216,6 +219,7 @@ class Analyzer:
         """Load what ``analysis_type`` needs now (a worker can do this before its first job)."""
         if analysis_type in ("comprehensive", "speech"):
             self.whisper()
+            load_encoder()
         if analysis_type in ("comprehensive", "visual"):
             FaceAnalyzer().close()
 

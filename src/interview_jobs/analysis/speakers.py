@@ -8,10 +8,12 @@ encoder). Only the voiceprints (1 KB a window) and the speech times are kept, ne
 At the end the voiceprints are clustered (docs/scoring.md, "Who is speaking"):
 
 * **How many voices.** The windows are split in two by spherical k-means; the split is a second
-  voice only when both halves are tight and far apart — ``separation`` = (mean similarity
-  within the looser half − mean similarity between the halves) / (1 − that within) of at least
-  :data:`SEPARATION` — and the smaller half has at least :data:`MIN_VOICE_WINDOWS` windows.
-  Each half is tested again the same way, up to :data:`MAX_VOICES`. A monologue stays one voice.
+  voice only when the halves are far apart for how loose they are — ``separation`` = (mean
+  similarity within the looser half − mean similarity between the halves) ÷ (1 − that within)
+  of at least :data:`SEPARATION` — the smaller half has :data:`MIN_VOICE_WINDOWS` windows, and,
+  unless the split is clear (:data:`CLEAR_SEPARATION`), a fifth of them. It needs
+  :data:`MIN_WINDOWS_TO_SPLIT` windows (about 16 s of speech). Each half is tested again the
+  same way, up to :data:`MAX_VOICES`. A monologue stays one voice.
 * **Turns.** A stretch of speech between two pauses that is short takes the voice most of its
   windows have; in a longer one the voice can change from one window to the next (a change
   needs two windows in a row). Consecutive speech of the same voice is one turn.
@@ -47,9 +49,13 @@ MIN_WINDOW_SECONDS = 0.5
 # A stretch of speech up to this long is one speaker (changes need a pause or more evidence).
 SHORT_STRETCH_SECONDS = 2 * WINDOW_SECONDS
 # Voice-count criterion, measured on single-voice and two-voice recordings (docs/scoring.md).
-SEPARATION = 0.38
+SEPARATION = 0.30
+# A split this clear needs only MIN_VOICE_WINDOWS; a closer one needs both halves substantial.
+CLEAR_SEPARATION = 0.6
+MIN_SHARE_IF_CLOSE = 0.2
 MIN_VOICE_WINDOWS = 5
-MIN_WINDOWS_TO_SPLIT = 12
+# Below ~16 s of speech the statistic is too noisy (a single voice's halves reached 0.5).
+MIN_WINDOWS_TO_SPLIT = 20
 MAX_VOICES = 4
 # VAD chunks: buffered to about this length, then cut in the middle of a silence.
 VAD_CHUNK_SECONDS = 30.0
@@ -74,6 +80,7 @@ class SpeakerFindings:
     candidate: int | None
     rule: str
     speech_seconds: tuple[float, ...] = ()  # per voice, VAD speech time
+    segments: tuple[SpeakerTurn, ...] = ()  # the speech itself (VAD), each piece with its voice
     separation: float | None = None  # the criterion's value for the first split (None: too few)
     windows: int = 0
     timings: dict[str, float] = field(default_factory=dict)
@@ -192,12 +199,16 @@ def split_voices(x: NDArray[Any]) -> tuple[NDArray[np.int_] | None, float | None
         return None, None
     labels = _spherical_kmeans(x)
     halves = [x[labels == 0], x[labels == 1]]
-    if min(len(h) for h in halves) < 2:
+    smaller = min(len(h) for h in halves)
+    if smaller < 2:
         return None, 0.0
     within = min(_mean_pair_similarity(h) for h in halves)
     between = _mean_pair_similarity(halves[0], halves[1])
     separation = (within - between) / max(1.0 - within, 1e-6)
-    if separation >= SEPARATION and min(len(h) for h in halves) >= MIN_VOICE_WINDOWS:
+    enough = smaller >= MIN_VOICE_WINDOWS and (
+        separation >= CLEAR_SEPARATION or smaller / len(x) >= MIN_SHARE_IF_CLOSE
+    )
+    if separation >= SEPARATION and enough:
         return labels, separation
     return None, separation
 
@@ -261,6 +272,7 @@ class SpeakerAnalyzer:
             candidate=findings.candidate,
             rule=findings.rule,
             speech_seconds=findings.speech_seconds,
+            segments=findings.segments,
             separation=findings.separation,
             windows=findings.windows,
             timings={"speakers": seconds},
@@ -348,6 +360,7 @@ class SpeakerAnalyzer:
             candidate=candidate,
             rule=rule,
             speech_seconds=tuple(round(s, 3) for s in speech),
+            segments=tuple(SpeakerTurn(round(a, 3), round(b, 3), v) for a, b, v in pieces),
             separation=round(separation, 4) if separation is not None else None,
             windows=len(x),
         )
