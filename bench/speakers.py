@@ -175,8 +175,11 @@ def bench_monologues() -> None:
         for path in paths:
             findings, _ = separate(path)
             found.append(findings.voices)
-            if findings.voices > 1:
-                print(f"    split: {path.name} (separation {findings.separation})")
+            if findings.voices > 1 or findings.separation is not None:
+                print(
+                    f"    {path.name}: voices {findings.voices}, separation "
+                    f"{findings.separation} ({findings.windows} windows)"
+                )
         splits += sum(v > 1 for v in found)
         total += len(found)
         print(f"  {group:28s} {len(found):3d} recordings, split {sum(v > 1 for v in found)}")
@@ -224,7 +227,8 @@ def bench_rttm() -> None:
             continue
         values.append(result.der)
         print(
-            f"  {rttm.stem:28s} speakers {speakers} found {findings.voices}  DER {result.der:6.1%}"
+            f"  {rttm.stem:28s} speakers {speakers} found {findings.voices} (separation "
+            f"{findings.separation})  DER {result.der:6.1%}"
             f"  (missed {result.missed:5.1%}, false alarm {result.false_alarm:5.1%}, confusion "
             f"{result.confusion:5.1%}; all speech as one voice: {alone.der if alone else 0:5.1%})"
         )

@@ -296,7 +296,7 @@ class SpeakerAnalyzer:
                 start = self._stretches.pop()[0]
             self._stretches.append((start, end))
             index = len(self._stretches) - 1
-            spans += [(a, b, index) for a, b in window_spans(start, end) if b > start]
+            spans += [(a, b, index) for a, b in window_spans(start, end)]
         self._embed(audio, spans)
         rest = audio[cut:]
         self._buffer = [rest] if len(rest) else []
