@@ -31,7 +31,7 @@ import math
 import shutil
 import subprocess
 import wave
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ from tests.media.generate import (
     _spread,
     _words_of,
     encode,
-    render_frame,
+    render_frames,
     synthesize,
     truth_path,
 )
@@ -299,22 +299,12 @@ def make_interview(
     pattern = face_pattern or [{"start": 0.0, "end": seconds, "state": "present"}]
     truth.path = str(path)
     truth.face_intervals = pattern if video else []
-    n_frames = math.floor(seconds * fps)
-
-    def frames() -> Iterable[NDArray[Any]]:
-        cache: dict[tuple[str, int], NDArray[Any]] = {}
-        for i in range(n_frames):
-            t = i / fps
-            state = next((iv["state"] for iv in pattern if iv["start"] <= t < iv["end"]), "absent")
-            key = (state, round(2 * math.sin(t * 1.3)))
-            if key not in cache:
-                cache[key] = render_frame(state, t, width, height)
-            yield cache[key]
-
     encode(
         path,
         audio=samples,
-        frames=frames() if video else None,
+        frames=render_frames(pattern, math.floor(seconds * fps), fps, width, height)
+        if video
+        else None,
         fps=fps,
         width=width,
         height=height,

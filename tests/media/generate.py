@@ -352,6 +352,26 @@ def render_frame(
     return canvas
 
 
+def render_frames(
+    pattern: list[dict[str, Any]],
+    n_frames: int,
+    fps: int,
+    width: int,
+    height: int,
+    face_height: float | None = None,
+) -> Iterable[np.ndarray]:
+    """The picture frame by frame: the face state of ``pattern`` at each frame's time (frames
+    that look alike are rendered once)."""
+    cache: dict[tuple[str, int], np.ndarray] = {}
+    for i in range(n_frames):
+        t = i / fps
+        state = next((iv["state"] for iv in pattern if iv["start"] <= t < iv["end"]), "absent")
+        key = (state, round(2 * math.sin(t * 1.3)))
+        if key not in cache:
+            cache[key] = render_frame(state, t, width, height, face_height)
+        yield cache[key]
+
+
 # ---------------------------------------------------------------- encoding
 def encode(
     path: Path,
@@ -456,22 +476,12 @@ def make_clip(
     truth.path = str(path)
     truth.has_audio, truth.has_video = audio, video
     truth.face_intervals = pattern if video else []
-    n_frames = round(seconds * fps)
-
-    def frames() -> Iterable[np.ndarray]:
-        cache: dict[tuple[str, int], np.ndarray] = {}
-        for i in range(n_frames):
-            t = i / fps
-            state = next((iv["state"] for iv in pattern if iv["start"] <= t < iv["end"]), "absent")
-            key = (state, round(2 * math.sin(t * 1.3)))
-            if key not in cache:
-                cache[key] = render_frame(state, t, width, height, face_height)
-            yield cache[key]
-
     encode(
         path,
         audio=samples if audio else None,
-        frames=frames() if video else None,
+        frames=render_frames(pattern, round(seconds * fps), fps, width, height, face_height)
+        if video
+        else None,
         fps=fps,
         width=width,
         height=height,

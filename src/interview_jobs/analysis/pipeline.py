@@ -37,8 +37,8 @@ from interview_jobs.analysis.speakers import SpeakerAnalyzer
 from interview_jobs.analysis.speech import SpeechAnalyzer, SpeechFindings
 from interview_jobs.analysis.text import TextFindings, analyze_text
 from interview_jobs.analysis.visual import FaceAnalyzer, VisualFindings
-from interview_jobs.analysis.voice_encoder import load_encoder
 from interview_jobs.analysis.voice import VoiceAnalyzer, VoiceFindings
+from interview_jobs.analysis.voice_encoder import load_encoder
 
 log = logging.getLogger(__name__)
 

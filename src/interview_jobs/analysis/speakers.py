@@ -32,6 +32,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from interview_jobs.analysis.media import SAMPLE_RATE, AudioBlock
+
+# The speech stage's VAD and chunking, so that both stages agree on what is speech.
+from interview_jobs.analysis.speech import _cut_point, _vad
 from interview_jobs.analysis.voice_encoder import (
     HOP,
     N_MELS,
@@ -125,29 +128,6 @@ class _Window:
     start: float
     end: float
     stretch: int  # index of the stretch of speech (VAD segment) it belongs to
-
-
-def _vad(audio: NDArray[Any]) -> list[tuple[int, int]]:
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    options = VadOptions(
-        threshold=0.5, min_speech_duration_ms=120, min_silence_duration_ms=250, speech_pad_ms=30
-    )
-    return [(int(s["start"]), int(s["end"])) for s in get_speech_timestamps(audio, options)]
-
-
-def _cut_in_silence(segments: list[tuple[int, int]], length: int) -> int:
-    """The middle of the last silence of ≥ 0.3 s in the second half of the chunk (the end if
-    there is none), so that no stretch of speech is cut in two."""
-    min_gap = int(0.3 * SAMPLE_RATE)
-    gaps = [(segments[i][1], segments[i + 1][0]) for i in range(len(segments) - 1)]
-    gaps.append((segments[-1][1], length))
-    for gap_start, gap_end in reversed(gaps):
-        if gap_start < length // 2:
-            break
-        if gap_end - gap_start >= min_gap:
-            return (gap_start + gap_end) // 2
-    return length
 
 
 def window_spans(start: float, end: float) -> list[tuple[float, float]]:
@@ -284,7 +264,7 @@ class SpeakerAnalyzer:
         segments = _vad(audio)
         cut = len(audio)
         if not final and segments:
-            cut = _cut_in_silence(segments, len(audio))
+            cut = _cut_point(segments, len(audio))
         spans: list[tuple[float, float, int]] = []
         for s, e in segments:
             if s >= cut:
