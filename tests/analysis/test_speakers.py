@@ -48,7 +48,7 @@ def dialogue(tmp_path_factory: pytest.TempPathFactory) -> DialogueTruth:
 
 @pytest.fixture(scope="module")
 def monologue(tmp_path_factory: pytest.TempPathFactory) -> GroundTruth:
-    return make_clip(tmp_path_factory.mktemp("speakers") / "monologue.mp4", 45, fps=5)
+    return make_clip(tmp_path_factory.mktemp("speakers") / "monologue.mp4", 30, fps=5)
 
 
 def test_two_voices_turns_and_candidate(dialogue: DialogueTruth) -> None:
