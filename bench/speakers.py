@@ -11,7 +11,7 @@ Prints
   (collar 0.25 s, overlapping speech scored) and the mean, with voices found vs annotated;
 * speed: the stage's seconds ÷ audio seconds (target ≤ 0.05) and ÷ the audio decode time of the
   same file measured in the same run; memory: the peak RSS of a child process that decodes and
-  separates a 1-minute and a 10-minute interview.
+  separates a 1-minute and a 10-minute interview (and the 10-minute one 4 times over).
 
     python bench/speakers.py [--quick]      (--quick: no 10-minute interview, no memory runs)
 
@@ -90,21 +90,29 @@ def _peak_rss_mib() -> float:
     return float("nan")
 
 
-def _memory_child(path: str, queue: Any) -> None:
+def _memory_child(path: str, repeat: int, queue: Any) -> None:
+    from interview_jobs.analysis.media import AudioBlock, iter_audio
+    from interview_jobs.analysis.speakers import SpeakerAnalyzer
     from interview_jobs.analysis.voice_encoder import load_encoder
 
     load_encoder()
     import faster_whisper.vad  # noqa: F401  (loaded before the baseline, as in a worker)
 
     baseline = _peak_rss_mib()
-    findings, _ = separate(Path(path))
+    stage = SpeakerAnalyzer()
+    offset = 0.0
+    for _ in range(repeat):  # the file again and again: a longer recording
+        for block in iter_audio(path, block_seconds=10.0):
+            stage.feed(AudioBlock(block.samples, offset))
+            offset += block.seconds
+    findings = stage.finish()
     queue.put({"baseline": baseline, "peak": _peak_rss_mib(), "voices": findings.voices})
 
 
-def _in_child(path: Path) -> dict[str, Any]:
+def _in_child(path: Path, repeat: int = 1) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_memory_child, args=(str(path), queue))
+    proc = ctx.Process(target=_memory_child, args=(str(path), repeat, queue))
     proc.start()
     out = queue.get(timeout=3600)
     proc.join()
@@ -254,8 +262,9 @@ def main() -> None:
         from tests.media.dialogue import interview_script
 
         one = _media("1 min", interview_script(1), "en-us+f3")
-        for label, path in (("1 min", one), ("10 min", paths["10 min"])):
-            run = _in_child(path)
+        ten = paths["10 min"]
+        for label, path, repeat in (("1 min", one, 1), ("10 min", ten, 1), ("40 min", ten, 4)):
+            run = _in_child(path, repeat)
             print(
                 f"  {label:7s} peak {run['peak']:.0f} MiB (after loading the models "
                 f"{run['baseline']:.0f} MiB: +{run['peak'] - run['baseline']:.0f} MiB)"

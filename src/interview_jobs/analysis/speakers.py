@@ -25,7 +25,7 @@ At the end the voiceprints are clustered (docs/scoring.md, "Who is speaking"):
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -62,6 +62,7 @@ MIN_WINDOWS_TO_SPLIT = 20
 MAX_VOICES = 4
 # VAD chunks: buffered to about this length, then cut in the middle of a silence.
 VAD_CHUNK_SECONDS = 30.0
+EMBED_BATCH = 16
 RULE_TALKS_MOST = "talks most"
 
 
@@ -246,17 +247,7 @@ class SpeakerAnalyzer:
             self._process(final=True)
         findings = self._conclude()
         seconds = self._seconds + time.perf_counter() - started
-        return SpeakerFindings(
-            voices=findings.voices,
-            turns=findings.turns,
-            candidate=findings.candidate,
-            rule=findings.rule,
-            speech_seconds=findings.speech_seconds,
-            segments=findings.segments,
-            separation=findings.separation,
-            windows=findings.windows,
-            timings={"speakers": seconds},
-        )
+        return replace(findings, timings={"speakers": seconds})
 
     # ---- streaming part
     def _process(self, *, final: bool) -> None:
@@ -303,7 +294,13 @@ class SpeakerAnalyzer:
             frames = mel_frames(piece * (target / max(rms, 1e-6)))[:PARTIAL_FRAMES]
             mels[n, : len(frames)] = frames
             lengths[n] = max(1, len(frames))
-        prints = self._encoder.embed(mels, lengths)
+        # in batches: the LSTM's work arrays grow with the batch (≈ 1 MB a window)
+        prints = np.concatenate(
+            [
+                self._encoder.embed(mels[n : n + EMBED_BATCH], lengths[n : n + EMBED_BATCH])
+                for n in range(0, len(spans), EMBED_BATCH)
+            ]
+        )
         for (a, b, i), vector in zip(spans, prints, strict=True):
             self._windows.append(_Window(a, b, i))
             self._prints.append(vector)
