@@ -11,17 +11,9 @@ import pytest
 
 from interview_jobs.analysis import AnalysisOptions, scoring
 from interview_jobs.analysis.pipeline import _Aborted, _Progress
-from interview_jobs.analysis.speech import (
-    SpeechFindings,
-    Word,
-    _cut_point,
-    _unexplained,
-    count_fillers,
-    find_hesitations,
-    is_hallucinated,
-    spectral_change,
-    tag_fillers,
-)
+from interview_jobs.analysis.fillers import Word, count_fillers, tag_fillers
+from interview_jobs.analysis.hesitations import _unexplained, find_hesitations, spectral_change
+from interview_jobs.analysis.speech import SpeechFindings, _cut_point, is_hallucinated
 from interview_jobs.analysis.visual import FaceObservation, VisualFindings, smooth_eye_contact
 
 
