@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from interview_jobs.analysis import AnalysisOptions, scoring
-from interview_jobs.analysis.pipeline import _Aborted, _Progress
 from interview_jobs.analysis.fillers import Word, count_fillers, tag_fillers
 from interview_jobs.analysis.hesitations import _unexplained, find_hesitations, spectral_change
+from interview_jobs.analysis.pipeline import _Aborted, _Progress
 from interview_jobs.analysis.speech import SpeechFindings, _cut_point, is_hallucinated
 from interview_jobs.analysis.visual import FaceObservation, VisualFindings, smooth_eye_contact
 
@@ -178,7 +178,10 @@ def test_options_validation_and_settings() -> None:
     with pytest.raises(ValueError):
         AnalysisOptions(filler_hint="shout")
     assert AnalysisOptions(asr_model="tiny.en").resolved_filler_hint == "none"
-    assert AnalysisOptions().resolved_filler_hint == "hotwords"
+    assert AnalysisOptions().resolved_filler_hint == "none"
+    assert AnalysisOptions(filler_hint="hotwords").resolved_filler_hint == "hotwords"
+    with pytest.raises(ValueError):
+        AnalysisOptions(filler_asr_model="large")
     from interview_jobs.config import Settings
 
     settings = Settings(asr_model="tiny.en", analysis_beam_size=2, analysis_frame_sample_fps=1.0)

@@ -13,10 +13,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from interview_jobs.analysis.fillers import HESITATION_WORDS, Word, normalize
+from interview_jobs.analysis.fillers import Word, hesitation_label, hesitation_marker, normalize
 from interview_jobs.analysis.media import SAMPLE_RATE
 
-HESITATION_MARK = "[hesitation]"
 _FRAME = 0.01  # s
 
 
@@ -109,7 +108,7 @@ def _degenerate(word: Word) -> bool:
 
 @dataclass
 class Hesitations:
-    found: list[Word] = field(default_factory=list)  # not transcribed: new [hesitation] words
+    found: list[Word] = field(default_factory=list)  # not transcribed: new hesitation markers
     retimed: dict[int, Word] = field(default_factory=dict)  # index in ``words`` → re-timed word
 
 
@@ -119,7 +118,7 @@ def find_hesitations(audio: NDArray[Any], offset_s: float, words: list[Word]) ->
     Whisper tends to drop "um"/"uh" and stretch a neighbouring word over it. A hesitation is an
     island of sound between short silences (≥ 100 ms each side), 0.2–1.0 s long, mostly voiced
     at a steady pitch and steady spectrum (one drawn-out vowel or hum), that no transcribed word
-    accounts for (see :func:`_unexplained`). Each one found becomes a ``[hesitation]`` word. A
+    accounts for (see :func:`_unexplained`). Each one found becomes a hesitation marker. A
     hesitation Whisper wrote without a duration, just after such an island, takes its times.
     """
     import parselmouth
@@ -137,7 +136,7 @@ def find_hesitations(audio: NDArray[Any], offset_s: float, words: list[Word]) ->
         near = [
             i
             for i, w in enumerate(words)
-            if normalize(w.text) in HESITATION_WORDS and w.end > start - 0.6 and w.start < end + 0.6
+            if hesitation_label(normalize(w.text)) and w.end > start - 0.6 and w.start < end + 0.6
         ]
         if near:  # already transcribed
             for i in near:
@@ -165,5 +164,86 @@ def find_hesitations(audio: NDArray[Any], offset_s: float, words: list[Word]) ->
         flux, drift = spectral_change(segment)
         if flux > MAX_HESITATION_FLUX or drift > MAX_HESITATION_DRIFT:
             continue  # and at one sound: no consonant-vowel transitions
-        out.found.append(Word(HESITATION_MARK, round(start, 3), round(end, 3), 0.5, "hesitation"))
+        out.found.append(hesitation_marker(start, end))
     return out
+
+
+def merge_hesitations(
+    words: list[Word], heard: list[Word], speech: list[tuple[float, float]]
+) -> list[Word]:
+    """``words`` plus the hesitations of a second decoding (``heard``) that the first one did
+    not write: each hesitation in ``heard`` is paired with at most one hesitation of ``words``
+    (overlapping or within 0.5 s); one without a pair is added if its middle lies in speech
+    (``speech``: the VAD's segments) and not inside a word of ``words`` (unless Whisper stretched
+    that word over it, its way of swallowing a hesitation)."""
+    taken: set[int] = set()
+    mine = [i for i, w in enumerate(words) if hesitation_label(normalize(w.text))]
+    added: list[Word] = []
+    for h in heard:
+        if not hesitation_label(normalize(h.text)):
+            continue
+        middle = (h.start + h.end) / 2
+        pair = min(
+            (i for i in mine if i not in taken and _near(words[i], h)),
+            key=lambda i: abs(_middle(words[i]) - middle),
+            default=None,
+        )
+        if pair is not None:
+            taken.add(pair)
+            continue
+        if not any(s - 0.1 <= middle <= e + 0.1 for s, e in speech):
+            continue
+        if any(
+            w.start + 0.03 < middle < w.end - 0.03 and not _stretched(w)
+            for w in words
+            if not hesitation_label(normalize(w.text))
+        ):
+            continue
+        added.append(replace(h, filler=None))
+    return sorted(words + added, key=lambda w: (w.start, w.end))
+
+
+def _middle(word: Word) -> float:
+    return (word.start + word.end) / 2
+
+
+def _near(a: Word, b: Word) -> bool:
+    """Overlapping, or middles within 0.5 s (the two decodings place a hesitation apart)."""
+    return min(a.end, b.end) > max(a.start, b.start) or abs(_middle(a) - _middle(b)) <= 0.5
+
+
+def suspect_regions(
+    words: list[Word],
+    speech: list[tuple[float, float]],
+    min_gap: float = 0.25,
+    context: float = 0.5,
+) -> list[tuple[float, float]]:
+    """Where a hesitation the word pass did not write may be (seconds, merged): speech of at
+    least ``min_gap`` that no word covers (between words, or before the first / after the last
+    word of a stretch of speech) and words Whisper stretched over more time than their letters
+    take; each widened by ``context`` on both sides so that the filler pass hears the words
+    around it."""
+    spoken = sorted(
+        ((w.start, w.end) for w in words if w.kind == "word" and not _stretched(w)),
+    )
+    regions: list[tuple[float, float]] = [
+        (w.start, w.end) for w in words if w.kind == "word" and _stretched(w)
+    ]
+    for seg_start, seg_end in speech:
+        cursor = seg_start
+        for start, end in spoken:
+            if end <= seg_start or start >= seg_end:
+                continue
+            if start - cursor >= min_gap:
+                regions.append((cursor, start))
+            cursor = max(cursor, end)
+        if seg_end - cursor >= min_gap:
+            regions.append((cursor, seg_end))
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted((s - context, e + context) for s, e in regions):
+        start = max(0.0, start)
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

@@ -208,6 +208,20 @@ def load_whisper(resolved: ResolvedModel, cpu_threads: int) -> Any:
         ) from exc
 
 
+_shared: dict[tuple[str, str, int], Any] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_whisper(spec: str, cache_dir: Path | None, cpu_threads: int) -> Any:
+    """A Whisper model loaded once per process (the filler pass's model, shared by the
+    analyses a worker runs one after the other)."""
+    key = (spec, str(cache_dir), cpu_threads)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = load_whisper(resolve_asr_model(spec, cache_dir), cpu_threads)
+        return _shared[key]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Verify the bundled models and join ``base`` into the cache (idempotent)."""
     args = sys.argv[1:] if argv is None else argv

@@ -9,6 +9,7 @@ the VAD found, concatenated (no time spent transcribing silence).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,17 +19,24 @@ import numpy as np
 from numpy.typing import NDArray
 
 from interview_jobs.analysis.fillers import (
+    HESITATION_MARK,
     Word,
     count_fillers,
     filler_events,
+    filler_items,
+    hesitation_label,
     normalize,
     tag_fillers,
 )
-from interview_jobs.analysis.hesitations import HESITATION_MARK, find_hesitations
+from interview_jobs.analysis.hesitations import (
+    find_hesitations,
+    merge_hesitations,
+    suspect_regions,
+)
 from interview_jobs.analysis.media import SAMPLE_RATE, AudioBlock
 from interview_jobs.analysis.options import AnalysisOptions
 
-__all__ = ["SpeechAnalyzer", "SpeechFindings", "Word", "filler_events"]
+__all__ = ["HESITATION_MARK", "SpeechAnalyzer", "SpeechFindings", "Word", "filler_events"]
 
 # Shown to Whisper as the previous text / as hot words in every window: it then writes
 # hesitations down instead of dropping them (see AnalysisOptions.filler_hint).
@@ -45,8 +53,8 @@ class SpeechFindings:
 
     @property
     def text(self) -> str:
-        """What Whisper wrote (without the ``[hesitation]`` marks found in the sound)."""
-        return " ".join(w.text for w in self.words if w.text != HESITATION_MARK)
+        """What Whisper wrote (without the hesitation markers found in the sound)."""
+        return " ".join(w.text for w in self.words if w.kind == "word")
 
     @property
     def speech_seconds(self) -> float:
@@ -89,7 +97,7 @@ class SpeechFindings:
                 "perMinute": round(len(events) / span_min, 2) if span_min > 0 else 0.0,
                 "per100Words": round(len(events) / len(self.words) * 100, 2) if self.words else 0.0,
                 "byWord": dict(counts.most_common()),
-                "items": [{"word": w, "start": round(t, 2)} for w, t in events],
+                "items": filler_items(self.words),
             },
             "pauses": {
                 "count": len(pauses),
@@ -125,17 +133,54 @@ class SpeechFindings:
         return out
 
 
-def _vad(audio: NDArray[Any]) -> list[tuple[int, int]]:
+#: Speech probability (Silero VAD) above which a 32 ms frame is speech, for pauses and the
+#: speaking ratio (tuned on generated speech: pauses within 0.09 s) …
+VAD_THRESHOLD = 0.5
+#: … and for what Whisper is given: on the real recordings a threshold of 0.5 left out whispered,
+#: falsetto and drawn-out speech (mfa_long: 4.4 s of its 7.9 s), 0.15 kept it.
+ASR_VAD_THRESHOLD = 0.15
+
+
+def _vad(audio: NDArray[Any], threshold: float = VAD_THRESHOLD) -> list[tuple[int, int]]:
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     options = VadOptions(
-        threshold=0.5, min_speech_duration_ms=120, min_silence_duration_ms=250, speech_pad_ms=30
+        threshold=threshold,
+        min_speech_duration_ms=120,
+        min_silence_duration_ms=250,
+        speech_pad_ms=30,
     )
     return [(int(s["start"]), int(s["end"])) for s in get_speech_timestamps(audio, options)]
 
 
+@dataclass(frozen=True)
+class _Decoding:
+    """How one pass decodes: beam, windows per batch, and the hint shown to Whisper."""
+
+    beam_size: int
+    batch_size: int
+    hint: str  # "none", "prompt" or "hotwords"
+
+    def kwargs(self) -> dict[str, Any]:
+        return {
+            "language": "en",
+            "task": "transcribe",
+            "beam_size": self.beam_size,
+            "best_of": 1,
+            "word_timestamps": True,
+            "vad_filter": False,
+            "initial_prompt": FILLER_PROMPT if self.hint == "prompt" else None,
+            "hotwords": FILLER_HOTWORDS if self.hint == "hotwords" else None,
+        }
+
+
 class SpeechAnalyzer:
-    """Feeds audio blocks through VAD and Whisper; :meth:`finish` gives :class:`SpeechFindings`."""
+    """Feeds audio blocks through VAD and Whisper; :meth:`finish` gives :class:`SpeechFindings`.
+
+    ``filler_model`` (optional) is the Whisper model of the filler pass
+    (:attr:`AnalysisOptions.filler_asr_model`): it decodes the same speech again with a prompt full
+    of fillers, and the hesitations it writes where the word pass has none are added.
+    """
 
     name = "speech"
 
@@ -144,8 +189,16 @@ class SpeechAnalyzer:
         model: Any,
         options: AnalysisOptions,
         on_progress: Callable[[float], None] | None = None,
+        filler_model: Any = None,
     ) -> None:
         self._model = model
+        if filler_model is None and options.filler_asr_model != "none":
+            from interview_jobs.analysis.models import shared_whisper
+
+            filler_model = shared_whisper(
+                options.filler_asr_model, options.model_cache_dir, options.cpu_threads
+            )
+        self._filler_model = filler_model
         self._options = options
         self._on_progress = on_progress
         self._buffer: list[NDArray[Any]] = []
@@ -153,7 +206,7 @@ class SpeechAnalyzer:
         self._buffer_offset = 0  # samples
         self._findings = SpeechFindings()
         self._timings = {"vad": 0.0, "asr": 0.0}
-        self._batched: Any = None
+        self._batched: dict[int, Any] = {}
 
     def feed(self, block: AudioBlock) -> None:
         self._buffer.append(block.samples)
@@ -169,36 +222,70 @@ class SpeechAnalyzer:
         self._findings.timings = dict(self._timings)
         return self._findings
 
+    def _time(self, key: str, started: float) -> None:
+        self._timings[key] = self._timings.get(key, 0.0) + time.perf_counter() - started
+
     def _process(self, *, final: bool) -> None:
         audio = np.concatenate(self._buffer) if len(self._buffer) > 1 else self._buffer[0]
         started = time.perf_counter()
         segments = _vad(audio)
-        self._timings["vad"] += time.perf_counter() - started
+        asr_segments = _vad(audio, ASR_VAD_THRESHOLD)  # ⊇ segments, more or less
+        self._time("vad", started)
         cut = len(audio)
-        if not final and segments:
-            cut = _cut_point(segments, len(audio))
-        final_segments = [(s, min(e, cut)) for s, e in segments if s < cut]
+        if not final and asr_segments:
+            cut = _cut_point(asr_segments, len(audio))
         offset_s = self._buffer_offset / SAMPLE_RATE
         self._add_segments(
-            [(offset_s + s / SAMPLE_RATE, offset_s + e / SAMPLE_RATE) for s, e in final_segments]
+            [
+                (offset_s + s / SAMPLE_RATE, offset_s + min(e, cut) / SAMPLE_RATE)
+                for s, e in segments
+                if s < cut
+            ]
         )
+        final_segments = [(s, min(e, cut)) for s, e in asr_segments if s < cut]
+        speech = [
+            (offset_s + s / SAMPLE_RATE, offset_s + e / SAMPLE_RATE) for s, e in final_segments
+        ]
         if final_segments:
+            options = self._options
             started = time.perf_counter()
-            first_new = len(self._findings.words)
-            self._transcribe(audio[:cut], final_segments, offset_s)
-            self._timings["asr"] += time.perf_counter() - started
-            if self._options.acoustic_fillers:
+            words = self._decode(
+                self._model,
+                audio[:cut],
+                final_segments,
+                offset_s,
+                _Decoding(
+                    options.beam_size, options.resolved_batch_size, options.resolved_filler_hint
+                ),
+                self._on_progress,
+            )
+            self._time("asr", started)
+            if self._filler_model is not None:
                 started = time.perf_counter()
-                words = self._findings.words
-                hesitations = find_hesitations(audio[:cut], offset_s, words[first_new:])
+                # only where a hesitation may hide: fluent speech costs the filler pass little
+                regions = [
+                    (int((a - offset_s) * SAMPLE_RATE), min(cut, int((b - offset_s) * SAMPLE_RATE)))
+                    for a, b in suspect_regions(words, speech)
+                ]
+                if regions:
+                    heard = self._decode(
+                        self._filler_model,
+                        audio[:cut],
+                        regions,
+                        offset_s,
+                        _Decoding(1, 1, "prompt"),
+                        None,
+                    )
+                    words = merge_hesitations(words, heard, speech)
+                self._time("filler_pass", started)
+            if options.acoustic_fillers:
+                started = time.perf_counter()
+                hesitations = find_hesitations(audio[:cut], offset_s, words)
                 for i, word in hesitations.retimed.items():
-                    words[first_new + i] = word
-                self._findings.words = sorted(
-                    words + hesitations.found, key=lambda w: (w.start, w.end)
-                )
-                self._timings["hesitations"] = (
-                    self._timings.get("hesitations", 0.0) + time.perf_counter() - started
-                )
+                    words[i] = word
+                words = sorted(words + hesitations.found, key=lambda w: (w.start, w.end))
+                self._time("hesitations", started)
+            self._findings.words.extend(words)
         rest = audio[cut:]
         self._buffer = [rest] if len(rest) else []
         self._buffered = len(rest)
@@ -212,32 +299,60 @@ class SpeechAnalyzer:
             else:
                 existing.append((start, end))
 
-    def _transcribe(
-        self, audio: NDArray[Any], segments: list[tuple[int, int]], offset_s: float
-    ) -> None:
-        hint = self._options.resolved_filler_hint
-        common: dict[str, Any] = {
-            "language": "en",
-            "task": "transcribe",
-            "beam_size": self._options.beam_size,
-            "best_of": 1,
-            "word_timestamps": True,
-            "vad_filter": False,
-            "initial_prompt": FILLER_PROMPT if hint == "prompt" else None,
-            "hotwords": FILLER_HOTWORDS if hint == "hotwords" else None,
-        }
-        if self._options.resolved_batch_size > 1:
-            segments_iter = self._transcribe_batched(audio, segments, common)
-        else:
-            segments_iter = self._transcribe_sequential(audio, segments, common)
-        for segment in segments_iter:
+    def _decode(
+        self,
+        model: Any,
+        audio: NDArray[Any],
+        segments: list[tuple[int, int]],
+        offset_s: float,
+        decoding: _Decoding,
+        on_progress: Callable[[float], None] | None,
+    ) -> list[Word]:
+        common = decoding.kwargs()
+        words: list[Word] = []
+        if decoding.batch_size <= 1:
+            self._collect(
+                _transcribe_sequential(model, audio, segments, common), offset_s, words, on_progress
+            )
+            return words
+        clips = pack_clips(segments, len(audio))
+        looped = self._collect(
+            self._transcribe_batched(model, audio, clips, common, decoding.batch_size),
+            offset_s,
+            words,
+            on_progress,
+        )
+        # A batched window has no temperature fallback: one whose text was a loop is decoded
+        # again window after window with Whisper's fallback (measured on the real recordings:
+        # greedy/beam windows looped on cut-off words, "Mon- Mon- treat- …").
+        for lo, hi in sorted({_clip_of(clips, t) for t in looped}):
+            inside = [(s, e) for s, e in segments if lo <= s / SAMPLE_RATE < hi]
+            if inside:
+                self._collect(
+                    _transcribe_sequential(model, audio, inside, common), offset_s, words, None
+                )
+        words.sort(key=lambda w: (w.start, w.end))
+        return words
+
+    @staticmethod
+    def _collect(
+        segments: Iterator[Any],
+        offset_s: float,
+        words: list[Word],
+        on_progress: Callable[[float], None] | None,
+    ) -> list[float]:
+        """Append the words of Whisper's segments; return the middle (s, in the buffer) of the
+        segments left out as hallucinated."""
+        looped: list[float] = []
+        for segment in segments:
             if is_hallucinated(segment.text, segment.end - segment.start):
+                looped.append((segment.start + segment.end) / 2)
                 continue
             for w in segment.words or []:
                 text = w.word.strip()
                 if not text:
                     continue
-                self._findings.words.append(
+                words.append(
                     Word(
                         text=text,
                         start=round(offset_s + max(0.0, w.start), 3),
@@ -245,59 +360,71 @@ class SpeechAnalyzer:
                         confidence=round(min(1.0, max(0.0, float(w.probability))), 4),
                     )
                 )
-            if self._on_progress is not None:
-                self._on_progress(offset_s + segment.end)
+            if on_progress is not None:
+                on_progress(offset_s + segment.end)
+        return looped
 
     def _transcribe_batched(
-        self, audio: NDArray[Any], segments: list[tuple[int, int]], common: dict[str, Any]
+        self,
+        model: Any,
+        audio: NDArray[Any],
+        clips: list[dict[str, float]],
+        common: dict[str, Any],
+        batch_size: int,
     ) -> Iterator[Any]:
         """Speech packed into clips of ≤ 30 s (one Whisper window each), decoded in batches:
         on 2 cores this took ~25% less CPU than sequential decoding of the same speech, and no
         window is conditioned on a previous one (no run-away repetition)."""
         from faster_whisper import BatchedInferencePipeline
 
-        if self._batched is None:
-            self._batched = BatchedInferencePipeline(self._model)
-        clips = pack_clips(segments, len(audio))
-        result, _info = self._batched.transcribe(
+        if id(model) not in self._batched:
+            self._batched[id(model)] = BatchedInferencePipeline(model)
+        result, _info = self._batched[id(model)].transcribe(
             audio,
             clip_timestamps=clips,
-            batch_size=self._options.resolved_batch_size,
+            batch_size=batch_size,
             without_timestamps=True,
             **common,
         )
         yield from result
 
-    def _transcribe_sequential(
-        self, audio: NDArray[Any], segments: list[tuple[int, int]], common: dict[str, Any]
-    ) -> Iterator[Any]:
-        """Speech concatenated (silence cut out) and decoded window after window, each window
-        conditioned on the text before it."""
-        from faster_whisper.transcribe import restore_speech_timestamps
-        from faster_whisper.vad import collect_chunks
 
-        pad = int(0.2 * SAMPLE_RATE)
-        chunks: list[dict[str, int]] = []
-        for start, end in segments:
-            s, e = max(0, start - pad), min(len(audio), end + pad)
-            if chunks and s <= chunks[-1]["end"]:
-                chunks[-1]["end"] = max(chunks[-1]["end"], e)
-            else:
-                chunks.append({"start": s, "end": e})
-        pieces, _ = collect_chunks(audio, chunks)
-        speech = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
-        result, _info = self._model.transcribe(
-            speech,
-            # Whisper's own guard against repetition loops: a window whose text compresses too
-            # well (compression ratio > 2.4) or is improbable is decoded again, warmer.
-            temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
-            compression_ratio_threshold=2.4,
-            log_prob_threshold=-1.0,
-            condition_on_previous_text=True,
-            without_timestamps=False,
-            **common,
-        )
-        yield from restore_speech_timestamps(result, chunks, SAMPLE_RATE)
+def _transcribe_sequential(
+    model: Any, audio: NDArray[Any], segments: list[tuple[int, int]], common: dict[str, Any]
+) -> Iterator[Any]:
+    """Speech concatenated (silence cut out) and decoded window after window, each window
+    conditioned on the text before it."""
+    from faster_whisper.transcribe import restore_speech_timestamps
+    from faster_whisper.vad import collect_chunks
+
+    pad = int(0.2 * SAMPLE_RATE)
+    chunks: list[dict[str, int]] = []
+    for start, end in segments:
+        s, e = max(0, start - pad), min(len(audio), end + pad)
+        if chunks and s <= chunks[-1]["end"]:
+            chunks[-1]["end"] = max(chunks[-1]["end"], e)
+        else:
+            chunks.append({"start": s, "end": e})
+    pieces, _ = collect_chunks(audio, chunks)
+    speech = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+    result, _info = model.transcribe(
+        speech,
+        # Whisper's own guard against repetition loops: a window whose text compresses too
+        # well (compression ratio > 2.4) or is improbable is decoded again, warmer.
+        temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+        compression_ratio_threshold=2.4,
+        log_prob_threshold=-1.0,
+        condition_on_previous_text=True,
+        without_timestamps=False,
+        **common,
+    )
+    yield from restore_speech_timestamps(result, chunks, SAMPLE_RATE)
+
+
+def _clip_of(clips: list[dict[str, float]], t: float) -> tuple[float, float]:
+    """The (start, end) of the clip that holds time ``t`` (or the nearest one)."""
+    best = min(clips, key=lambda c: 0.0 if c["start"] <= t <= c["end"] else abs(t - c["start"]))
+    return best["start"], best["end"]
 
 
 def pack_clips(
@@ -330,17 +457,23 @@ def pack_clips(
 
 def is_hallucinated(text: str, seconds: float) -> bool:
     """A Whisper segment that no one said: a phrase repeated over and over, or more words than a
-    person can say in the time (> 7 words/s)."""
-    words = [normalize(w) for w in text.split() if normalize(w)]
+    person can say in the time (> 7 words/s). Hesitations are left out of the repetition rule: a
+    speaker does say "uh, uh, uh, uh, uh" (the real recording mfa_uhuh lost its whole transcript
+    to it); more than 12 in one window is a loop."""
+    words = [w for w in (normalize(w) for w in re.findall(r"[\w']+", text)) if w]
     if seconds > 0 and len(words) / seconds > 7.0 and len(words) > 8:
         return True
+    if sum(1 for w in words if hesitation_label(w)) > 12:
+        return True  # more than anyone hesitates in one window: a loop
+    words = [w for w in words if not hesitation_label(w)]
     for n in (1, 2, 3, 4, 5):
         grams = [tuple(words[i : i + n]) for i in range(0, len(words) - n + 1)]
         run = best = 1
         for i in range(n, len(grams), n):
             run = run + 1 if grams[i] == grams[i - n] else 1
             best = max(best, run)
-        if best >= 5:
+        # a loop fills the window; a speaker's "word, word, word, word, word" does not
+        if best >= 5 and best * n >= 0.6 * len(words):
             return True
     return False
 
