@@ -528,11 +528,7 @@ class Analyzer:
             metrics["speech"] = section
             transcript = {
                 "text": speech.text,
-                "words": [
-                    {"word": w.text, "start": w.start, "end": w.end, "confidence": w.confidence}
-                    | ({"filler": w.filler} if w.filler else {})
-                    for w in speech.words
-                ],
+                "words": [w.to_json() for w in speech.words],
             }
         if visual is not None:
             metrics["visual"] = visual.to_metrics(options.frame_sample_fps)
