@@ -73,14 +73,20 @@ def main() -> None:
     parser.add_argument(
         "--option", action="append", default=[], help="NAME=VALUE (AnalysisOptions) for ours"
     )
+    parser.add_argument("--split", choices=("tune", "held-out"), help="only this split")
+    parser.add_argument("--folder", choices=("mfa_disfluency", "read"), help="only this folder")
     args = parser.parse_args()
     from tests.analysis.real_speech import FOLDERS, REAL, Tally, clips, counted_fillers, split
 
     if not REAL.is_dir():
         raise SystemExit(f"the real recordings are not in {REAL}")
-    splits = {folder: split(clips(folder)) for folder in FOLDERS}
-    for folder, parts in splits.items():
-        for part, items in parts.items():
+    folders = [args.folder] if args.folder else list(FOLDERS)
+    parts = [args.split] if args.split else ["tune", "held-out"]
+    splits = {
+        folder: {k: v for k, v in split(clips(folder)).items() if k in parts} for folder in folders
+    }
+    for folder, chosen in splits.items():
+        for part, items in chosen.items():
             fillers = sum(sum(c.fillers.values()) for c in items)
             print(
                 f"{folder} {part} ({len(items)} clips, {fillers} fillers): "
@@ -106,8 +112,8 @@ def main() -> None:
     tallies: dict[tuple[str, str, str], Tally] = {}
     costs: dict[tuple[str, str], Counter[str]] = {}
     pitch: dict[str, dict[str, list[float]]] = {}
-    for folder, parts in splits.items():
-        for part, items in parts.items():
+    for folder, chosen in splits.items():
+        for part, items in chosen.items():
             cost = costs.setdefault((folder, part), Counter())
             for clip in items:
                 audio = _audio(clip.path)
@@ -144,8 +150,8 @@ def main() -> None:
                     )
 
     print("\nper split and folder: WER (ours vs plain), fillers recall/precision (ours vs plain)")
-    for part in ("tune", "held-out"):
-        for folder in FOLDERS:
+    for part in parts:
+        for folder in folders:
             o, pl = tallies[(folder, part, "ours")], tallies[(folder, part, "plain")]
             print(
                 f"  {part:8} {folder:15} WER {o.wer:.3f} vs plain {pl.wer:.3f} "
@@ -156,7 +162,7 @@ def main() -> None:
                 f"{pl.found_fillers})"
             )
         both = {k: Tally() for k in ("ours", "plain")}
-        for folder in FOLDERS:
+        for folder in folders:
             for who, t in both.items():
                 src = tallies[(folder, part, who)]
                 for name in ("errors", "ref_words", "true_fillers", "found_fillers"):

@@ -170,7 +170,7 @@ class Settings(BaseSettings):
     analysis_cpu_threads: int | None = Field(
         default=None, ge=1, description="threads per analysis; default: cores / worker processes"
     )
-    analysis_beam_size: int = Field(default=1, ge=1, description="Whisper beam size (1 = greedy)")
+    analysis_beam_size: int = Field(default=5, ge=1, description="Whisper beam size (1 = greedy)")
     analysis_frame_sample_fps: float = Field(
         default=2.0, gt=0, le=30, description="Frames per second given to the face mesh"
     )

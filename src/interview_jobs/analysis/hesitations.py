@@ -168,14 +168,19 @@ def find_hesitations(audio: NDArray[Any], offset_s: float, words: list[Word]) ->
     return out
 
 
+#: A hesitation of the filler pass counts only if a word of the word pass starts this soon after.
+FOLLOWED_WITHIN = 3.0
+
+
 def merge_hesitations(
     words: list[Word], heard: list[Word], speech: list[tuple[float, float]]
 ) -> list[Word]:
     """``words`` plus the hesitations of a second decoding (``heard``) that the first one did
     not write: each hesitation in ``heard`` is paired with at most one hesitation of ``words``
     (overlapping or within 0.5 s); one without a pair is added if its middle lies in speech
-    (``speech``: the VAD's segments) and not inside a word of ``words`` (unless Whisper stretched
-    that word over it, its way of swallowing a hesitation)."""
+    (``speech``: the VAD's segments), not inside a word of ``words`` (unless Whisper stretched
+    that word over it, its way of swallowing a hesitation) and a word of ``words`` follows it
+    within :data:`FOLLOWED_WITHIN`."""
     taken: set[int] = set()
     mine = [i for i, w in enumerate(words) if hesitation_label(normalize(w.text))]
     added: list[Word] = []
@@ -192,6 +197,11 @@ def merge_hesitations(
             taken.add(pair)
             continue
         if not any(s - 0.1 <= middle <= e + 0.1 for s, e in speech):
+            continue
+        # Prompted with fillers, Whisper goes on writing them after the last word of a window
+        # (tune split: "align...er. Er..." at the end of mfa_internalsil): a hesitation comes
+        # before something said.
+        if not any(h.end - 0.1 <= w.start <= h.end + FOLLOWED_WITHIN for w in words):
             continue
         if any(
             w.start + 0.03 < middle < w.end - 0.03 and not _stretched(w)

@@ -160,6 +160,9 @@ class _Decoding:
     beam_size: int
     batch_size: int
     hint: str  # "none", "prompt" or "hotwords"
+    #: decode a looping window again, warmer (Whisper's fallback); the filler pass does not:
+    #: it keeps only hesitations, and a loop is dropped by :func:`is_hallucinated`
+    fallback: bool = True
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -273,7 +276,7 @@ class SpeechAnalyzer:
                         audio[:cut],
                         regions,
                         offset_s,
-                        _Decoding(1, 1, "prompt"),
+                        _Decoding(1, 1, "prompt", fallback=False),
                         None,
                     )
                     words = merge_hesitations(words, heard, speech)
@@ -312,7 +315,10 @@ class SpeechAnalyzer:
         words: list[Word] = []
         if decoding.batch_size <= 1:
             self._collect(
-                _transcribe_sequential(model, audio, segments, common), offset_s, words, on_progress
+                _transcribe_sequential(model, audio, segments, common, decoding.fallback),
+                offset_s,
+                words,
+                on_progress,
             )
             return words
         clips = pack_clips(segments, len(audio))
@@ -390,7 +396,11 @@ class SpeechAnalyzer:
 
 
 def _transcribe_sequential(
-    model: Any, audio: NDArray[Any], segments: list[tuple[int, int]], common: dict[str, Any]
+    model: Any,
+    audio: NDArray[Any],
+    segments: list[tuple[int, int]],
+    common: dict[str, Any],
+    fallback: bool = True,
 ) -> Iterator[Any]:
     """Speech concatenated (silence cut out) and decoded window after window, each window
     conditioned on the text before it."""
@@ -411,7 +421,7 @@ def _transcribe_sequential(
         speech,
         # Whisper's own guard against repetition loops: a window whose text compresses too
         # well (compression ratio > 2.4) or is improbable is decoded again, warmer.
-        temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+        temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0) if fallback else 0.0,
         compression_ratio_threshold=2.4,
         log_prob_threshold=-1.0,
         condition_on_previous_text=True,
