@@ -88,6 +88,7 @@ def test_merge_adds_only_the_hesitations_the_word_pass_missed() -> None:
         Word("hmm,", 3.4, 3.8, 0.7),  # in a gap of the word pass: added
         Word("uh", 1.1, 1.3, 0.6),  # inside "Montreal": not added
         Word("um.", 6.5, 6.8, 0.6),  # after the speech: not added
+        Word("uh,", 5.2, 5.3, 0.9),  # after the last word (prompted Whisper goes on): not added
         Word("aligner.", 4.6, 5.2, 0.9),
     ]
     merged = merge_hesitations(words, heard, speech=[(0.8, 5.3)])

@@ -28,14 +28,15 @@ class AnalysisOptions:
     #: (bench/real_speech.py).
     beam_size: int = 5
     #: Whisper windows decoded together (faster-whisper's batched pipeline); 1 = one after the
-    #: other, each conditioned on the previous text; None = 4, but 1 for tiny.en (measured on
+    #: other, each conditioned on the previous text (a batched window that loops is decoded
+    #: again that way); None = 4, but 1 for tiny.en (measured on
     #: five generated clips: base batched took ~10% less CPU at WER 0–2.6% and filler recall
     #: 0.83 vs 0.90; tiny.en batched lost fillers, 0.67 vs 0.98, and tiny is fast anyway).
     asr_batch_size: int | None = None
     #: A hint shown to the word pass' Whisper to write "um"/"uh" down: ``"hotwords"`` (a filler
     #: list in every window's prompt), ``"prompt"`` (an initial prompt with fillers) or
-    #: ``"none"``; ``"auto"`` is none: on real speech the hint cost words (WER 9.4% vs 6.1%
-    #: without, measured by the team), so fillers come from the filler pass and the sound.
+    #: ``"none"``; ``"auto"`` is none: on real speech a hint cost word accuracy (issue 13), so
+    #: fillers come from the filler pass and the sound.
     filler_hint: str = "auto"
     #: A second, cheap decoding of the same speech for the fillers only: a bundled Whisper
     #: (``"tiny.en"``) with a prompt full of fillers writes "um"/"uh"/"hmm" down; those the word
