@@ -78,21 +78,22 @@ def test_word_json_is_a_contract_word_with_marker_flags() -> None:
 def test_merge_adds_only_the_hesitations_the_word_pass_missed() -> None:
     words = [
         Word("Montreal", 0.9, 1.7, 0.9),
-        Word("forced,", 1.7, 2.1, 0.9),
-        Word("um,", 2.6, 2.9, 0.9),
+        Word("um,", 1.8, 2.0, 0.9),
+        Word("forced,", 2.1, 2.5, 0.9),
         Word("aligner.", 4.6, 5.2, 0.9),
     ]
     heard = [
         Word("Montreal", 0.9, 1.6, 0.9),
-        Word("um,", 2.7, 3.0, 0.8),  # the word pass has it: paired, not added
-        Word("hmm,", 3.4, 3.8, 0.7),  # in a gap of the word pass: added
+        Word("uh,", 1.7, 1.8, 0.8),  # where the word pass wrote "um" itself: trusted, not added
+        Word("um,", 1.9, 2.0, 0.8),
+        Word("hmm,", 3.4, 3.8, 0.7),  # between "forced" and "aligner", none there: added
         Word("uh", 1.1, 1.3, 0.6),  # inside "Montreal": not added
         Word("um.", 6.5, 6.8, 0.6),  # after the speech: not added
         Word("uh,", 5.2, 5.3, 0.9),  # after the last word (prompted Whisper goes on): not added
         Word("aligner.", 4.6, 5.2, 0.9),
     ]
     merged = merge_hesitations(words, heard, speech=[(0.8, 5.3)])
-    assert [w.text for w in merged] == ["Montreal", "forced,", "um,", "hmm,", "aligner."]
+    assert [w.text for w in merged] == ["Montreal", "um,", "forced,", "hmm,", "aligner."]
     assert count_fillers(tag_fillers(merged)) == {"um": 1, "hmm": 1}
 
 
