@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -178,38 +179,44 @@ def merge_hesitations(
 ) -> list[Word]:
     """``words`` plus the hesitations of a second decoding (``heard``) that the first one did
     not write, aligned on the first one's words: between two consecutive words of ``words``
-    (a *slot*) where the first decoding wrote no hesitation, the second one's hesitations are
-    added if their middle lies in speech (``speech``: the VAD's segments), not inside a word of
-    ``words`` (unless Whisper stretched that word over it, its way of swallowing a hesitation)
-    and a word of ``words`` follows within :data:`FOLLOWED_WITHIN`. Where the first decoding
-    wrote hesitations itself it heard that spot, and it is trusted: the second one's times in a
-    run of "uh, uh, uh" are too loose to pair them one by one (measured on mfa_uhuh: it added
-    four to the word pass' nine)."""
+    (a *slot*), as many of the second one's hesitations are added as it wrote there beyond the
+    first one's. A candidate must lie in speech (``speech``: the VAD's segments), not inside a
+    word of ``words`` (unless Whisper stretched that word over it, its way of swallowing a
+    hesitation), and a word of ``words`` must follow within :data:`FOLLOWED_WITHIN`. Counting
+    per slot, not pairing by time: the second decoding's times in a run of "uh, uh, uh" are too
+    loose to pair them one by one (mfa_uhuh, tune split: pairing added four to nine); several of
+    its hesitations put at the same instant count as one."""
     spoken = [w for w in words if not hesitation_label(normalize(w.text)) and w.kind == "word"]
     anchors = sorted(_middle(w) for w in spoken)
-    covered = {
+    mine = Counter(
         bisect.bisect(anchors, _middle(w))
         for w in words
         if w.kind != "word" or hesitation_label(normalize(w.text))
-    }
-    added: list[Word] = []
+    )
+    theirs: dict[int, list[Word]] = {}
     for h in heard:
         if not hesitation_label(normalize(h.text)):
             continue
-        middle = _middle(h)
-        if bisect.bisect(anchors, middle) in covered:
-            continue
-        if not any(s - 0.1 <= middle <= e + 0.1 for s, e in speech):
-            continue
-        # Prompted with fillers, Whisper goes on writing them after the last word of a window
-        # (tune split: "align...er. Er..." at the end of mfa_internalsil): a hesitation comes
-        # before something said.
-        if not any(h.end - 0.1 <= w.start <= h.end + FOLLOWED_WITHIN for w in spoken):
-            continue
-        if any(w.start + 0.03 < middle < w.end - 0.03 and not _stretched(w) for w in spoken):
-            continue
-        added.append(replace(h, filler=None))
+        found = theirs.setdefault(bisect.bisect(anchors, _middle(h)), [])
+        if not found or abs(found[-1].start - h.start) > 0.01:
+            found.append(h)
+    added: list[Word] = []
+    for slot, hesitations in theirs.items():
+        candidates = [h for h in hesitations if _may_add(h, spoken, speech)]
+        added += [replace(h, filler=None) for h in candidates[: len(hesitations) - mine[slot]]]
     return sorted(words + added, key=lambda w: (w.start, w.end))
+
+
+def _may_add(h: Word, spoken: list[Word], speech: list[tuple[float, float]]) -> bool:
+    middle = _middle(h)
+    if not any(s - 0.1 <= middle <= e + 0.1 for s, e in speech):
+        return False
+    # Prompted with fillers, Whisper goes on writing them after the last word of a window
+    # (tune split: "align...er. Er..." at the end of mfa_internalsil): a hesitation comes
+    # before something said.
+    if not any(h.end - 0.1 <= w.start <= h.end + FOLLOWED_WITHIN for w in spoken):
+        return False
+    return not any(w.start + 0.03 < middle < w.end - 0.03 and not _stretched(w) for w in spoken)
 
 
 def _middle(word: Word) -> float:
