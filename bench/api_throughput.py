@@ -223,15 +223,29 @@ def measure(url: str, seconds: int, **kwargs: object) -> Load:
     return wrk(url, seconds, **kwargs)  # type: ignore[arg-type]
 
 
-def post_script(directory: Path, token: str) -> Path:
-    path = directory / "create.lua"
-    path.write_text(
+def post_script(directory: Path, token: str, *, keyed: bool = False) -> Path:
+    """wrk script of job creation; ``keyed``: a new Idempotency-Key on every request, as the web
+    page and the CLI send (a nonce per wrk run, so the warm-up's keys are not replayed)."""
+    path = directory / ("create-keyed.lua" if keyed else "create.lua")
+    script = (
         'wrk.method = "POST"\n'
         'wrk.body = \'{"videoUrl": "https://videos.example.com/bench.mp4", '
         '"analysisType": "comprehensive"}\'\n'
         'wrk.headers["Content-Type"] = "application/json"\n'
         f'wrk.headers["Authorization"] = "Bearer {token}"\n'
     )
+    if keyed:
+        script += (
+            "math.randomseed(os.time() + math.floor(os.clock() * 1e6))\n"
+            'local nonce = string.format("%d-%d", os.time(), math.random(1, 1e9))\n'
+            "local counter = 0\n"
+            "request = function()\n"
+            "  counter = counter + 1\n"
+            '  wrk.headers["Idempotency-Key"] = "bench-" .. nonce .. "-" .. counter\n'
+            "  return wrk.format()\n"
+            "end\n"
+        )
+    path.write_text(script)
     return path
 
 
@@ -368,6 +382,11 @@ def run_database(name: str, database_url: str, args: argparse.Namespace, hello_u
                          script=post_script(workdir, bearer.split()[1]))  # fmt: skip
         print(hello.row("hello-world (adjacent baseline)", hello.rps))
         print(create.row("job creation (POST analyze)", hello.rps))
+        hello = measure(hello_url + "/", args.duration)
+        keyed = measure(f"{url}/api/interview/analyze", args.duration,
+                        script=post_script(workdir, bearer.split()[1], keyed=True))  # fmt: skip
+        print(hello.row("hello-world (adjacent baseline)", hello.rps))
+        print(keyed.row("job creation with Idempotency-Key", hello.rps))
         # Let the dispatcher forward the backlog first, so that it does not load the status run.
         backlog, seconds = drain_outbox(database_url, data_dir)
         print(
