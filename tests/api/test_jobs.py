@@ -3,9 +3,9 @@ Idempotency-Key."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -265,30 +265,36 @@ async def test_the_threaded_sqlite_driver_still_works(
 
 
 @pytest.mark.parametrize(
-    ("status", "error", "progress", "eta"),
+    ("status", "error", "message"),
     [
-        ("PENDING", None, None, datetime(2026, 11, 28, 7, 5, 0, 250000, tzinfo=UTC)),
-        ("PROCESSING", None, 40, None),
-        ("FAILED", "Timed out after 3 attempt(s)", 100, None),
+        ("PENDING", None, "The job is queued for analysis."),
+        ("PROCESSING", None, "The video is being analysed."),
+        ("FAILED", "Timed out after 3 attempt(s)", "Timed out after 3 attempt(s)"),
+        ("FAILED", None, "The analysis failed."),
     ],
 )
-def test_the_direct_json_of_a_job_is_what_the_model_writes(
-    status: str, error: str | None, progress: int | None, eta: datetime | None
+def test_a_job_row_is_written_as_the_contract_says(
+    status: str, error: str | None, message: str
 ) -> None:
-    """Status and list dump rows straight to JSON (endpoints._job_wire); the declared model
-    must write exactly the same document."""
-    from pydantic_core import to_json
-
-    from interview_jobs.api.jobs.endpoints import _job_wire
+    """JobOut renders a row: camelCase keys, UTC times with a Z, the status message (or a
+    failure's own reason), and the estimate under its seed name."""
+    from interview_jobs.api.jobs.repository import JobRow
     from interview_jobs.api.jobs.schemas import JobOut
+    from interview_jobs.contracts.common import AnalysisType, JobStatus
 
     created = datetime(2026, 11, 28, 7, 0, 0, 123456, tzinfo=UTC)
-    row = SimpleNamespace(
-        id=7, job_id="6f1c", user_id=3, status=status, analysis_type="speech",
-        video_url=VIDEO, file_id=None, created_at=created, updated_at=created,
-        error_message=error, progress=progress, attempt=2, estimated_completion_at=eta,
+    eta = datetime(2026, 11, 28, 7, 5, 0, 250000, tzinfo=UTC)
+    row = JobRow(
+        id=7, job_id="6f1c", user_id=3, status=JobStatus(status),
+        analysis_type=AnalysisType.SPEECH, video_url=VIDEO, file_id=12, file_name="me.mp4",
+        created_at=created, updated_at=created, error_message=error, progress=None, attempt=2,
+        estimated_completion_at=eta, forwarded_at=None,
     )  # fmt: skip
-    direct = to_json(_job_wire(row))
-    model = JobOut.model_validate(_job_wire(row)).model_dump_json(by_alias=True).encode()
-    assert direct == model
-    assert b'"createdAt":"2026-11-28T07:00:00.123456Z"' in direct
+    written = json.loads(JobOut.of(row).model_dump_json(by_alias=True))
+    assert written == {
+        "id": 7, "jobId": "6f1c", "userId": 3, "status": status, "message": message,
+        "analysisType": "speech", "videoUrl": VIDEO, "fileId": 12, "fileName": "me.mp4",
+        "createdAt": "2026-11-28T07:00:00.123456Z", "updatedAt": "2026-11-28T07:00:00.123456Z",
+        "errorMessage": error, "progress": None, "attempt": 2,
+        "estimatedCompletionTime": "2026-11-28T07:05:00.250000Z",
+    }  # fmt: skip

@@ -9,13 +9,14 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from argon2 import PasswordHasher
 
 from interview_jobs.api.auth.ratelimit import LoginRateLimiter
+from interview_jobs.api.auth.tokens import Tokens
 from interview_jobs.api.db import Database
 from interview_jobs.api.jobs.estimate import QueueStats
+from interview_jobs.api.jobs.feed import JobFeed
 from interview_jobs.api.metrics import Metrics
 from interview_jobs.config import Settings
 
@@ -27,15 +28,15 @@ class AppContext:
     metrics: Metrics
     password_hasher: PasswordHasher
     login_limiter: LoginRateLimiter
+    feed: JobFeed
     queue_stats: QueueStats = field(default_factory=QueueStats)
     # Set by the lifespan when the dispatcher runs: forward right after a commit instead of at
     # the next poll.
     wake_dispatcher: Callable[[], None] = field(default=lambda: None)
-    # access token -> (user, expiry): see deps.decode_token
-    token_cache: dict[str, tuple[Any, float]] = field(default_factory=dict)
     # Each secret may list several values while it is rotated (SECURITY.md): the first signs,
     # any of them is accepted. ``jwt_key``/``url_signing_key`` are the signing (first) keys.
     jwt_keys: list[bytes] = field(init=False)
+    tokens: Tokens = field(init=False)
     url_signing_keys: list[bytes] = field(init=False)
     callback_api_keys: list[bytes] = field(init=False)
     webhook_secret: str | None = field(init=False)
@@ -57,6 +58,7 @@ class AppContext:
             hmac.new(one.encode(), b"interview-jobs/access-tokens", hashlib.sha256).digest()
             for one in jwt_secrets
         ]
+        self.tokens = Tokens(self.jwt_keys, s.jwt_expires_seconds)
         if s.url_signing_secret is not None:
             self.url_signing_keys = [k.encode() for k in s.accepted_secrets("url_signing_secret")]
         else:
@@ -82,4 +84,5 @@ class AppContext:
                 parallelism=settings.argon2_parallelism,
             ),
             login_limiter=LoginRateLimiter(settings.login_rate_limit_per_minute),
+            feed=JobFeed(db),
         )

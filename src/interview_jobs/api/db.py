@@ -1,22 +1,37 @@
-"""Database engine and sessions (async SQLAlchemy 2).
+"""The database: the write engine and its transactions, and the read session.
 
 Nothing is created at import time: :class:`Database` is made by ``create_app`` (or a CLI command or
 a test) from the settings. SQLite runs in WAL mode with foreign keys on and, by default, one
-connection per process: SQLite has one writer anyway, and a pool of connections fighting for the
-write lock only adds latency (NOTES.md measured p99 ≈ 1 s with a pool vs. ≈ 0.25 s with one).
+write connection per process: SQLite has one writer anyway, and a pool of connections fighting for
+the write lock only adds latency (NOTES.md measured p99 ≈ 1 s with a pool vs. ≈ 0.25 s with one).
 PostgreSQL (``postgresql+asyncpg://``) gets an ordinary pool.
+
+* Writes go through :meth:`Database.transaction`: an ORM session in one transaction, committed
+  when the block ends and rolled back if it raises; hooks registered with :func:`on_commit` /
+  :func:`on_rollback` run after that (side effects that must follow the transaction's fate).
+  A request's transaction is this one too (``deps.SessionDep``).
+* Reads of read-only requests go through :attr:`Database.reads` (``reads.py``).
+
+Driver errors are translated at the driver, into the API's errors
+(:func:`interview_jobs.api.errors.database_error`): statement failures by the write engine's
+``handle_error`` event, connection failures by the connection factories below, the read
+session's by itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, insert, text
+import asyncpg
+from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,11 +41,17 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.sql.dml import Insert
 
 from interview_jobs.api import sqlite_inloop
-from interview_jobs.api.fastsql import FastSQL
+from interview_jobs.api.errors import database_error, log_database_error, translated
+from interview_jobs.api.reads import ReadSession
 
 SQLITE_BUSY_SECONDS = 5.0
 CHECKPOINT_INTERVAL_SECONDS = 1.0
 log = logging.getLogger(__name__)
+
+# session.info keys of the hooks that follow the transaction's fate (delete a stored file only
+# once its row is gone; remove a fresh upload if its row was not written; wake the dispatcher).
+_AFTER_COMMIT = "after_commit"
+_AFTER_ROLLBACK = "after_rollback"
 
 
 class Database:
@@ -39,6 +60,7 @@ class Database:
     ) -> None:
         self.url = make_url(url)
         kwargs: dict[str, Any] = {}
+        self.inloop_sqlite = self.is_sqlite and sqlite_driver == "inloop"
         if self.is_sqlite:
             kwargs.update(
                 pool_size=pool_size or 1,
@@ -49,20 +71,31 @@ class Database:
                 pool_reset_on_return=None,
             )
             database = self.url.database or ":memory:"
-            if sqlite_driver == "inloop":
-                kwargs["async_creator"] = sqlite_inloop.creator(database, SQLITE_BUSY_SECONDS)
+            if self.inloop_sqlite:
+                kwargs["async_creator"] = _translated(
+                    sqlite_inloop.creator(database, SQLITE_BUSY_SECONDS)
+                )
             else:
                 kwargs["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
         else:
             kwargs.update(pool_size=pool_size or 10, max_overflow=10, pool_timeout=10)
+            kwargs["async_creator"] = _translated(
+                functools.partial(asyncpg.connect, self.postgres_dsn())
+            )
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
-        self.inloop_sqlite = self.is_sqlite and sqlite_driver == "inloop"
+        event.listen(self.engine.sync_engine, "handle_error", _translate_statement_error)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         if self.inloop_sqlite:
             event.listen(self.engine.sync_engine, "connect", _no_autocheckpoint)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        self.fast = FastSQL(self.engine, self.url.database if self.inloop_sqlite else None)
+        self.reads = ReadSession(
+            self.engine.dialect,
+            sqlite_path=self.url.database if self.is_sqlite else None,
+            in_loop=self.inloop_sqlite,
+            postgres_dsn=None if self.is_sqlite else self.postgres_dsn(),
+            pool_size=pool_size or 10,
+        )
 
     @property
     def dialect(self) -> str:
@@ -76,13 +109,33 @@ class Database:
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
 
+    def postgres_dsn(self) -> str:
+        """The URL as asyncpg (and libpq) spell it."""
+        return self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed when the block ends normally, rolled back if
+        it raises (or the commit fails); then the session's hooks of that outcome run."""
+        async with self.sessionmaker() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                for hook in session.info.get(_AFTER_ROLLBACK, ()):
+                    hook()
+                raise
+            for hook in session.info.get(_AFTER_COMMIT, ()):
+                hook()
+
     async def ping(self) -> None:
         """Raise if the database does not answer."""
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
-        self.fast.close()
+        await self.reads.close()
         await self.engine.dispose()
 
     async def checkpoint_forever(self, interval: float = CHECKPOINT_INTERVAL_SECONDS) -> None:
@@ -103,6 +156,45 @@ class Database:
                 await asyncio.to_thread(_checkpoint, path)
             except sqlite3.Error as exc:  # busy or locked: the next round will do it
                 log.debug("WAL checkpoint skipped: %s", exc)
+
+
+def on_commit(session: AsyncSession, hook: Callable[[], None]) -> None:
+    """Run ``hook`` once ``session``'s transaction has committed (see Database.transaction)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(hook)
+
+
+def on_rollback(session: AsyncSession, hook: Callable[[], None]) -> None:
+    """Run ``hook`` if ``session``'s transaction is rolled back."""
+    session.info.setdefault(_AFTER_ROLLBACK, []).append(hook)
+
+
+@functools.cache
+def insert_ignore(table: Table, dialect: str) -> Insert:
+    """``INSERT … ON CONFLICT DO NOTHING`` into ``table`` for the dialect (built once: a
+    statement built per call pays SQLAlchemy's cache-key computation every time)."""
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
+def _translate_statement_error(context: ExceptionContext) -> BaseException | None:
+    """A statement failed: raise the API's error instead (see errors.database_error)."""
+    raised = context.sqlalchemy_exception or context.original_exception
+    error = database_error(raised)
+    if error is not None:
+        log_database_error(context.original_exception, error)
+    return error
+
+
+def _translated(connect: Callable[[], Any]) -> Callable[[], Any]:
+    """A connection factory whose failures (refused, timed out, unreadable file) are the API's
+    503: raised before SQLAlchemy has a connection, they would reach no ``handle_error``."""
+
+    async def connect_translated() -> Any:
+        with translated():
+            return await connect()
+
+    return connect_translated
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -128,13 +220,3 @@ def _checkpoint(path: str) -> None:
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     finally:
         conn.close()
-
-
-def insert_ignore(session: AsyncSession, table: Any) -> Insert:
-    """``INSERT … ON CONFLICT DO NOTHING`` for the session's dialect."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    if name == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
-    return insert(table)

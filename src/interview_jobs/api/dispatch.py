@@ -30,14 +30,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
-from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_jobs.api.context import AppContext
 from interview_jobs.api.files.signing import signed_content_url
 from interview_jobs.api.jobs import repository as job_repository
-from interview_jobs.api.jobs.transitions import ACTIVE_STATUSES, transition
-from interview_jobs.api.models import InterviewJob, OutboxEntry, table, utcnow
+from interview_jobs.api.jobs.repository import DueForward
+from interview_jobs.api.jobs.transitions import transition
+from interview_jobs.api.models import utcnow
 from interview_jobs.contracts.callback import CALLBACK_PATH
 from interview_jobs.contracts.common import JobStatus
 from interview_jobs.contracts.forward import API_KEY_HEADER, FORWARD_PATH, ForwardRequest
@@ -50,10 +50,6 @@ DISPATCH_LINGER_SECONDS = 0.05
 # with far more jobs than the workers can analyse.
 MAX_CONCURRENT_POSTS = 4
 TRANSIENT_STATUS = frozenset({408, 425, 429})
-
-jobs = table(InterviewJob)
-outbox = table(OutboxEntry)
-_ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
 
 @dataclass
@@ -72,21 +68,8 @@ class RoundReport:
 
 
 @dataclass(frozen=True)
-class _Claimed:
-    outbox_id: int
-    job_pk: int
-    attempt: int
-    tries: int
-    job_id: str
-    user_id: int
-    video_url: str
-    file_id: int | None
-    analysis_type: str
-
-
-@dataclass(frozen=True)
 class _Result:
-    row: _Claimed
+    row: DueForward
     outcome: str  # accepted | retry | rejected
     detail: str = ""
     retry_after: float | None = None
@@ -167,50 +150,46 @@ class Dispatcher:
     # ---- deadlines ----
     async def expire_deadlines(self, now: datetime, report: RoundReport) -> None:
         settings = self.settings
-        async with self.ctx.db.sessionmaker() as session, session.begin():
-            stmt = (
-                select(jobs.c.id, jobs.c.job_id, jobs.c.attempt, jobs.c.forwarded_at)
-                .where(jobs.c.deadline_at <= now, jobs.c.status.in_(_ACTIVE))
-                .order_by(jobs.c.deadline_at)
-                .limit(settings.dispatch_batch_size)
+        feed = self.ctx.feed
+        async with self.ctx.db.transaction() as session:
+            overdue = await job_repository.overdue_jobs(
+                session, now, settings.dispatch_batch_size, skip_locked=self.ctx.db.is_postgres
             )
-            if self.ctx.db.is_postgres:
-                stmt = stmt.with_for_update(skip_locked=True)
-            for row in (await session.execute(stmt)).all():
-                if row.attempt >= settings.max_attempts:
+            for job in overdue:
+                if job.attempt >= settings.max_attempts:
                     reason = (
                         "the AI backend could not be reached"
-                        if row.forwarded_at is None
+                        if job.forwarded_at is None
                         else "no result arrived"
                     )
                     message = (
-                        f"Timed out after {row.attempt} attempt(s): {reason} within "
+                        f"Timed out after {job.attempt} attempt(s): {reason} within "
                         f"{settings.job_deadline_seconds} s of each forward."
                     )
-                    done = await _fail(session, row.id, row.attempt, message, now)
-                    if done:
-                        await job_repository.drop_outbox(session, row.id)
+                    if await self._fail(session, job.id, job.attempt, message, now):
+                        await job_repository.drop_outbox(session, job.id)
                         report.timed_out += 1
                         self.ctx.metrics.deadlines.labels("failed").inc()
-                else:
-                    done = await transition(
-                        session,
-                        row.id,
-                        JobStatus.PENDING,
-                        attempt=row.attempt,
-                        values={
-                            "attempt": row.attempt + 1,
-                            "progress": None,
-                            "forwarded_at": None,
-                            "deadline_at": now + timedelta(seconds=settings.job_deadline_seconds),
-                        },
-                        now=now,
-                    )
-                    if done:
-                        await job_repository.drop_outbox(session, row.id)
-                        await job_repository.add_outbox(session, row.id, row.attempt + 1, now)
-                        report.reforwarded += 1
-                        self.ctx.metrics.deadlines.labels("reforwarded").inc()
+                    continue
+                again = await transition(
+                    session,
+                    feed,
+                    job.id,
+                    JobStatus.PENDING,
+                    attempt=job.attempt,
+                    values={
+                        "attempt": job.attempt + 1,
+                        "progress": None,
+                        "forwarded_at": None,
+                        "deadline_at": now + timedelta(seconds=settings.job_deadline_seconds),
+                    },
+                    now=now,
+                )
+                if again is not None:
+                    await job_repository.drop_outbox(session, job.id)
+                    await job_repository.add_outbox(session, job.id, job.attempt + 1, now)
+                    report.reforwarded += 1
+                    self.ctx.metrics.deadlines.labels("reforwarded").inc()
 
     # ---- forwards ----
     async def forward_due(self, now: datetime, report: RoundReport) -> None:
@@ -220,67 +199,25 @@ class Dispatcher:
             return
         semaphore = asyncio.Semaphore(MAX_CONCURRENT_POSTS)
 
-        async def post(row: _Claimed) -> _Result:
+        async def post(row: DueForward) -> _Result:
             async with semaphore:
                 return await self._post(row)
 
         results = await asyncio.gather(*(post(row) for row in claimed))
         await self._record(results, report)
 
-    async def _claim(self, now: datetime) -> list[_Claimed]:
-        settings = self.settings
-        async with self.ctx.db.sessionmaker() as session, session.begin():
-            stmt = (
-                select(
-                    outbox.c.id,
-                    outbox.c.job_pk,
-                    outbox.c.attempt,
-                    outbox.c.tries,
-                    jobs.c.job_id,
-                    jobs.c.user_id,
-                    jobs.c.video_url,
-                    jobs.c.file_id,
-                    jobs.c.analysis_type,
-                    jobs.c.status,
-                    jobs.c.attempt.label("job_attempt"),
-                )
-                .join(jobs, jobs.c.id == outbox.c.job_pk)
-                .where(outbox.c.available_at <= now)
-                .order_by(outbox.c.available_at)
-                .limit(settings.dispatch_batch_size)
+    async def _claim(self, now: datetime) -> list[DueForward]:
+        lease = utcnow() + timedelta(seconds=self.settings.dispatch_lease_seconds)
+        async with self.ctx.db.transaction() as session:
+            return await job_repository.claim_due_forwards(
+                session,
+                now,
+                self.settings.dispatch_batch_size,
+                lease,
+                skip_locked=self.ctx.db.is_postgres,
             )
-            if self.ctx.db.is_postgres:
-                stmt = stmt.with_for_update(skip_locked=True, of=outbox)
-            rows = (await session.execute(stmt)).all()
-            if not rows:
-                return []
-            stale = [r.id for r in rows if r.status not in _ACTIVE or r.attempt != r.job_attempt]
-            live = [r for r in rows if r.id not in stale]
-            if stale:
-                await session.execute(delete(outbox).where(outbox.c.id.in_(stale)))
-            if live:
-                lease = utcnow() + timedelta(seconds=settings.dispatch_lease_seconds)
-                await session.execute(
-                    update(outbox)
-                    .where(outbox.c.id.in_([r.id for r in live]))
-                    .values(available_at=lease)
-                )
-        return [
-            _Claimed(
-                outbox_id=r.id,
-                job_pk=r.job_pk,
-                attempt=r.attempt,
-                tries=r.tries,
-                job_id=r.job_id,
-                user_id=r.user_id,
-                video_url=r.video_url,
-                file_id=r.file_id,
-                analysis_type=r.analysis_type,
-            )
-            for r in live
-        ]
 
-    def _forward_body(self, row: _Claimed) -> dict[str, Any]:
+    def _forward_body(self, row: DueForward) -> dict[str, Any]:
         settings = self.settings
         video_url = row.video_url
         if row.file_id is not None:
@@ -300,7 +237,7 @@ class Dispatcher:
             attempt=row.attempt,
         ).wire()
 
-    async def _post(self, row: _Claimed) -> _Result:
+    async def _post(self, row: DueForward) -> _Result:
         try:
             async with self.client.post(
                 f"{self.settings.ai_url}{FORWARD_PATH}",
@@ -332,10 +269,11 @@ class Dispatcher:
 
     async def _record(self, results: list[_Result], report: RoundReport) -> None:
         now = utcnow()
-        async with self.ctx.db.sessionmaker() as session, session.begin():
+        async with self.ctx.db.transaction() as session:
             accepted = [r.row for r in results if r.outcome == "accepted"]
             if accepted:
-                await self._accepted(session, accepted, now)
+                deadline = now + timedelta(seconds=self.settings.job_deadline_seconds)
+                await job_repository.forwards_accepted(session, accepted, now, deadline)
                 report.forwarded += len(accepted)
                 self.ctx.metrics.forwards.labels("accepted").inc(len(accepted))
             for result in results:
@@ -344,50 +282,47 @@ class Dispatcher:
                     continue
                 if result.outcome == "retry":
                     delay = max(self.backoff(row.tries), result.retry_after or 0.0)
-                    await session.execute(
-                        update(outbox)
-                        .where(outbox.c.id == row.outbox_id)
-                        .values(
-                            tries=row.tries + 1,
-                            available_at=now + timedelta(seconds=delay),
-                            last_error=result.detail,
-                        )
+                    await job_repository.forward_later(
+                        session,
+                        row.outbox_id,
+                        row.tries + 1,
+                        now + timedelta(seconds=delay),
+                        result.detail,
                     )
                     report.retried += 1
                     log.info("forward of %s will be retried: %s", row.job_id, result.detail)
                 else:
                     message = f"The AI backend rejected the job ({result.detail})"
-                    await _fail(session, row.job_pk, row.attempt, message, now)
-                    await session.execute(delete(outbox).where(outbox.c.id == row.outbox_id))
+                    await self._fail(session, row.job_pk, row.attempt, message, now)
+                    await job_repository.drop_forward(session, row.outbox_id)
                     report.rejected += 1
                     log.warning("forward of %s rejected: %s", row.job_id, result.detail)
                 self.ctx.metrics.forwards.labels(result.outcome).inc()
 
-    async def _accepted(self, session: AsyncSession, rows: list[_Claimed], now: datetime) -> None:
-        """Forwards accepted: start each job's deadline, drop their outbox rows (in two
-        statements for the whole batch).
-
-        Jobs first, then outbox rows: the order every other writer (callbacks, cancel, delete,
-        deadlines) takes its locks in. The other way round deadlocked with a callback of the
-        same job on PostgreSQL (found by bench/load.py).
-        """
-        await session.execute(
-            update(jobs)
-            .where(
-                tuple_(jobs.c.id, jobs.c.attempt).in_([(r.job_pk, r.attempt) for r in rows]),
-                jobs.c.status.in_(_ACTIVE),
-            )
-            .values(
-                forwarded_at=now,
-                deadline_at=now + timedelta(seconds=self.settings.job_deadline_seconds),
-            )
+    async def _fail(
+        self, session: AsyncSession, job_pk: int, attempt: int, message: str, now: datetime
+    ) -> bool:
+        """Move the job (still on ``attempt``) to FAILED with ``message``; whether it changed."""
+        failed = await transition(
+            session,
+            self.ctx.feed,
+            job_pk,
+            JobStatus.FAILED,
+            attempt=attempt,
+            values={
+                "error_message": message,
+                "deadline_at": None,
+                "finished_at": now,
+                "estimated_completion_at": None,
+            },
+            now=now,
         )
-        await session.execute(delete(outbox).where(outbox.c.id.in_([r.outbox_id for r in rows])))
+        return failed is not None
 
     # ---- housekeeping ----
     async def housekeeping(self, now: datetime) -> None:
         retention = now - timedelta(seconds=self.settings.idempotency_ttl_seconds)
-        async with self.ctx.db.sessionmaker() as session, session.begin():
+        async with self.ctx.db.transaction() as session:
             await job_repository.purge_idempotency(session, retention)
             await job_repository.purge_webhooks(session, retention)
 
@@ -396,22 +331,3 @@ async def _text(response: aiohttp.ClientResponse) -> str:
     """The start of an error response's body, as text (whatever its declared charset)."""
     body = await response.content.read(2000)
     return body.decode("utf-8", errors="replace")
-
-
-async def _fail(
-    session: AsyncSession, job_pk: int, attempt: int, message: str, now: datetime
-) -> bool:
-    """Move the job (still on ``attempt``) to FAILED with ``message``; whether it changed."""
-    return await transition(
-        session,
-        job_pk,
-        JobStatus.FAILED,
-        attempt=attempt,
-        values={
-            "error_message": message,
-            "deadline_at": None,
-            "finished_at": now,
-            "estimated_completion_at": None,
-        },
-        now=now,
-    )

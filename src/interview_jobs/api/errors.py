@@ -18,9 +18,13 @@ Every error leaves the service as ``{"error": "<Code>", "message": "<sentence>",
 
 Framework errors are mapped onto the same shape: FastAPI's request validation (400 for JSON that
 does not parse, 422 otherwise), Starlette's 404/405 (with an ``Allow`` listing every method of the
-path), values the database cannot store (422: a NUL character, a number out of range), database
-connectivity errors (503) and, as a last resort, anything unexpected (500, logged, no internals in
-the body).
+path) and, as a last resort, anything unexpected (500, logged, no internals in the body).
+
+Database errors are translated where the driver is called, by :func:`translated` /
+:func:`database_error` (the model is httpx's ``map_exceptions``): a value the database cannot
+store is a 422 (a NUL character, a number out of range), a unique constraint lost to a concurrent
+request a 409, a database that is down, restarting or aborted the transaction a 503 with
+``Retry-After`` — never a 500, and nothing else is taken for a database error.
 
 :class:`ErrorOut` is that shape for the OpenAPI document; routes declare the errors they can
 answer with ``responses=error_responses(404, 409, …)``.
@@ -28,8 +32,11 @@ answer with ``responses=error_responses(404, 409, …)``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
@@ -258,62 +265,100 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unstorable_value(_: Request, exc: Exception) -> JSONResponse:
-    # The database refused a value that passed validation: a NUL character or an unpaired
-    # surrogate in a string, an integer out of its column's range. Bad input, not a server fault.
-    log.info("value the database cannot store: %s", type(exc).__name__)
-    return error_response(
-        422,
-        "ValidationError",
-        "A value in the request cannot be stored (a NUL or invalid character, or a number "
-        "out of range).",
-    )
+async def _pool_exhausted(_: Request, exc: Exception) -> JSONResponse:
+    # SQLAlchemy's pool waited DB_POOL timeout for a connection: raised before any driver call.
+    log.warning("database pool exhausted: %s", exc)
+    return unavailable_response("The database is busy; try again shortly.")
 
 
-async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
-    # OperationalError / InterfaceError / connection refused: the database is down or locked.
-    log.warning("database unavailable: %s", exc)
-    return unavailable_response("The database is unavailable; try again shortly.")
-
-
-async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
-    # A unique constraint lost a race with a concurrent request.
-    log.info("integrity error mapped to 409: %s", exc)
-    return error_response(409, "Conflict", "The request conflicts with a concurrent change.")
-
-
+# ---- database errors: translated where the driver is called (the one boundary) ----
+UNSTORABLE = (
+    "A value in the request cannot be stored (a NUL or invalid character, or a number out of "
+    "range)."
+)
 # PostgreSQL error classes (SQLSTATE's first two characters): 22 data exception (a NUL in a
-# string, a number out of range) is bad input; 08 connection exception, 53 insufficient
-# resources, 57 operator intervention (the server is shutting down or restarting) mean "down";
-# 40 transaction rollback (a deadlock or serialization failure) means "try again".
+# string, a number out of range) is bad input; 23 integrity constraint violation lost a race
+# with a concurrent request; 08 connection exception, 53 insufficient resources, 57 operator
+# intervention (the server is shutting down or restarting) mean "down"; 40 transaction rollback
+# (a deadlock or serialization failure) means "try again".
 _BAD_INPUT_CLASSES = frozenset({"22"})
+_CONFLICT_CLASSES = frozenset({"23"})
 _UNAVAILABLE_CLASSES = frozenset({"08", "53", "57"})
 _RETRY_CLASSES = frozenset({"40"})
 
 
-async def _by_sqlstate(request: Request, exc: Exception, sqlstate: str | None) -> JSONResponse:
-    kind = (sqlstate or "")[:2]
-    if kind in _BAD_INPUT_CLASSES:
-        return await _unstorable_value(request, exc)
-    if kind in _UNAVAILABLE_CLASSES:
-        return await _database_unavailable(request, exc)
-    if kind in _RETRY_CLASSES:
-        log.warning("transaction aborted by the database (%s); the client may retry", sqlstate)
-        return unavailable_response(
-            "The database aborted this request in a conflict with another one; retry it."
-        )
-    return await _unexpected(request, exc)
+def database_error(exc: BaseException) -> AppError | None:
+    """What a failure inside the database driver means to the client, or None if ``exc`` is not
+    one. Called only where the driver is called (the write engine's ``handle_error`` event, its
+    connection factories, the read session), so a ConnectionError or a UnicodeEncodeError
+    raised anywhere else is never taken for the database's."""
+    if isinstance(exc, AppError):
+        return exc
+    orig = getattr(exc, "orig", None)  # SQLAlchemy's wrapper of a DBAPI error
+    if orig is not None and orig is not exc:
+        return database_error(orig) or _sqlalchemy_class(exc)
+    if isinstance(exc, UnicodeEncodeError | OverflowError | sqlite3.DataError):
+        # A string with a NUL or an unpaired surrogate, an integer beyond 64 bits.
+        return ValidationFailed(UNSTORABLE)
+    if isinstance(exc, sqlite3.IntegrityError):
+        return _conflict()
+    if isinstance(exc, sqlite3.Error):  # locked, busy, I/O: the database cannot answer now
+        return _unavailable("The database is unavailable; try again shortly.")
+    sqlstate = getattr(exc, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        kind = sqlstate[:2]
+        if kind in _BAD_INPUT_CLASSES:
+            return ValidationFailed(UNSTORABLE)
+        if kind in _CONFLICT_CLASSES:
+            return _conflict()
+        if kind in _UNAVAILABLE_CLASSES:
+            return _unavailable("The database is unavailable; try again shortly.")
+        if kind in _RETRY_CLASSES:
+            return _unavailable(
+                "The database aborted this request in a conflict with another one; retry it."
+            )
+        return None
+    if isinstance(exc, asyncpg.InterfaceError | OSError | TimeoutError):
+        # The connection died under a query, or could not be made (refused, timed out).
+        return _unavailable("The database is unavailable; try again shortly.")
+    return None
 
 
-async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    # Through SQLAlchemy, asyncpg's errors that it has no class for arrive as a plain DBAPIError.
-    assert isinstance(exc, sa_exc.DBAPIError)
-    return await _by_sqlstate(request, exc, getattr(exc.orig, "sqlstate", None))
+def _sqlalchemy_class(exc: BaseException) -> AppError | None:
+    if isinstance(exc, sa_exc.IntegrityError):
+        return _conflict()
+    if isinstance(exc, sa_exc.DataError):
+        return ValidationFailed(UNSTORABLE)
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return _unavailable("The database is unavailable; try again shortly.")
+    return None
 
 
-async def _postgres_error(request: Request, exc: Exception) -> JSONResponse:
-    # The hot read paths (fastsql.py) use the asyncpg connection directly: its own errors.
-    return await _by_sqlstate(request, exc, getattr(exc, "sqlstate", None))
+def _conflict() -> Conflict:
+    return Conflict("The request conflicts with a concurrent change.")
+
+
+def _unavailable(message: str) -> ServiceUnavailable:
+    return ServiceUnavailable(message, headers={"Retry-After": "1"})
+
+
+@contextlib.contextmanager
+def translated() -> Iterator[None]:
+    """Driver errors raised inside the block leave it as the API's errors (httpx's
+    ``map_exceptions``): 503 down or busy, 409 a lost race, 422 a value it cannot store."""
+    try:
+        yield
+    except Exception as exc:
+        error = database_error(exc)
+        if error is None or error is exc:
+            raise
+        log_database_error(exc, error)
+        raise error from exc
+
+
+def log_database_error(exc: BaseException, error: AppError) -> None:
+    level = logging.INFO if error.status_code < 500 else logging.WARNING
+    log.log(level, "database error (%s %s): %s", error.status_code, type(exc).__name__, exc)
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -325,16 +370,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
-    app.add_exception_handler(sa_exc.IntegrityError, _integrity_error)
-    app.add_exception_handler(sa_exc.DataError, _unstorable_value)
-    app.add_exception_handler(sa_exc.DBAPIError, _database_error)
-    app.add_exception_handler(asyncpg.PostgresError, _postgres_error)
-    # The connection died under a query (the server restarted): down, not broken.
-    app.add_exception_handler(asyncpg.exceptions.ConnectionDoesNotExistError, _database_unavailable)
-    app.add_exception_handler(UnicodeEncodeError, _unstorable_value)
-    app.add_exception_handler(OverflowError, _unstorable_value)
-    app.add_exception_handler(sa_exc.OperationalError, _database_unavailable)
-    app.add_exception_handler(sa_exc.InterfaceError, _database_unavailable)
-    app.add_exception_handler(ConnectionError, _database_unavailable)
-    app.add_exception_handler(TimeoutError, _database_unavailable)
+    app.add_exception_handler(sa_exc.TimeoutError, _pool_exhausted)
     app.add_exception_handler(Exception, _unexpected)

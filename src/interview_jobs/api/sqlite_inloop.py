@@ -99,11 +99,6 @@ class InLoopConnection:
         self._tx = _ImmediateQueue()
 
     @property
-    def sqlite(self) -> sqlite3.Connection:
-        """The connection itself, for statements run outside SQLAlchemy (fastsql.py)."""
-        return self._conn
-
-    @property
     def isolation_level(self) -> str | None:
         return self._conn.isolation_level
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import anyio.to_thread
-import jwt
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_jobs.api.auth import repository
 from interview_jobs.api.context import AppContext
-from interview_jobs.api.deps import JWT_ALGORITHM, AuthUser
+from interview_jobs.api.auth.tokens import AuthUser
 from interview_jobs.api.errors import Conflict, NotFound, RateLimited, Unauthorized
 from interview_jobs.api.models import User
 
@@ -36,14 +33,14 @@ async def login(ctx: AppContext, username: str, password: str, client: str) -> t
     wait = ctx.login_limiter.retry_after(username, client)
     if wait is not None:
         raise RateLimited(f"Too many failed logins; try again in {wait} seconds.", retry_after=wait)
-    async with ctx.db.sessionmaker() as session:
+    async with ctx.db.transaction() as session:
         user = await repository.get_by_username(session, username)
     stored = user.password_hash if user is not None else _dummy_hash(ctx)
     if not await anyio.to_thread.run_sync(_verify, ctx, stored, password) or user is None:
         ctx.login_limiter.failed(username, client)
         raise Unauthorized("Invalid username or password.", bearer=False)
     ctx.login_limiter.succeeded(username, client)
-    return issue_token(ctx, AuthUser(id=user.id, username=user.username))
+    return ctx.tokens.issue(AuthUser(id=user.id, username=user.username))
 
 
 async def me(session: AsyncSession, user: AuthUser) -> User:
@@ -52,13 +49,6 @@ async def me(session: AsyncSession, user: AuthUser) -> User:
         # A token outliving its user.
         raise NotFound("This user no longer exists.")
     return found
-
-
-def issue_token(ctx: AppContext, user: AuthUser) -> tuple[str, int]:
-    lifetime = ctx.settings.jwt_expires_seconds
-    now = int(time.time())
-    claims = {"sub": str(user.id), "name": user.username, "iat": now, "exp": now + lifetime}
-    return jwt.encode(claims, ctx.jwt_key, algorithm=JWT_ALGORITHM), lifetime
 
 
 def _verify(ctx: AppContext, stored: str, password: str) -> bool:

@@ -19,7 +19,7 @@ from interview_jobs.api.errors import (
     Unauthorized,
     error_responses,
 )
-from interview_jobs.api.files import service, signing
+from interview_jobs.api.files import service, signing, storage
 from interview_jobs.api.files.schemas import MAX_ID, FileLinkOut, FileOut
 from interview_jobs.api.models import FileUpload
 
@@ -59,7 +59,9 @@ def _out(upload: FileUpload) -> FileOut:
 async def upload_file(
     request: Request, user: CurrentUser, session: SessionDep, ctx: ContextDep
 ) -> FileOut:
-    return _out(await service.upload(ctx, session, user, request))
+    settings = ctx.settings
+    stored = await storage.receive_upload(request, settings.files_dir, settings.max_upload_bytes)
+    return _out(await service.upload(session, user, stored))
 
 
 @router.get("", response_model=list[FileOut])

@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interview_jobs.api.db import Database
-from interview_jobs.api.fastsql import FastStatement
-from interview_jobs.api.models import FileUpload, table
+from interview_jobs.api.models import FileUpload, InterviewJob, table
+from interview_jobs.contracts.common import JobStatus
 
 files = table(FileUpload)
-_OWNED_VIDEO = FastStatement(
-    select(files.c.id, files.c.duration_seconds).where(
-        files.c.id == bindparam("file_id"), files.c.user_id == bindparam("user_id")
-    )
+_jobs = table(InterviewJob)
+_ACTIVE = [status for status in JobStatus if not status.is_terminal]
+
+
+@dataclass(frozen=True, slots=True)
+class Video:
+    """What a job needs of its uploaded file."""
+
+    id: int
+    original_file_name: str
+    duration_seconds: float | None
+
+
+_VIDEO = select(files.c.id, files.c.original_file_name, files.c.duration_seconds).where(
+    files.c.id == bindparam("file_id"), files.c.user_id == bindparam("user_id")
+)
+# Jobs point at their file (not the other way round): the question "is this file in use" is
+# asked of the jobs table here, so that the files domain needs nothing of the jobs domain.
+_ACTIVE_JOB_USING = (
+    select(_jobs.c.job_id, _jobs.c.status)
+    .where(_jobs.c.file_id == bindparam("file_id"), _jobs.c.status.in_(_ACTIVE))
+    .limit(1)
 )
 
 
@@ -27,9 +44,15 @@ async def get_owned(session: AsyncSession, file_id: int, user_id: int) -> FileUp
     return result.scalar_one_or_none()
 
 
-async def read_owned_video(db: Database, file_id: int, user_id: int) -> Any | None:
-    """The user's file as (id, duration_seconds), read outside any transaction, or None."""
-    return await db.fast.one(_OWNED_VIDEO, {"file_id": file_id, "user_id": user_id})
+async def video_of(session: AsyncSession, file_id: int, user_id: int) -> Video | None:
+    row = (await session.execute(_VIDEO, {"file_id": file_id, "user_id": user_id})).one_or_none()
+    return Video(*row) if row is not None else None
+
+
+async def active_job_using(session: AsyncSession, file_id: int) -> tuple[str, JobStatus] | None:
+    """(jobId, status) of a PENDING or PROCESSING job of this file, if there is one."""
+    row = (await session.execute(_ACTIVE_JOB_USING, {"file_id": file_id})).one_or_none()
+    return (row.job_id, row.status) if row is not None else None
 
 
 async def get(session: AsyncSession, file_id: int) -> FileUpload | None:

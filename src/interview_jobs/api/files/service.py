@@ -5,17 +5,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.requests import Request
 
+from interview_jobs.api.auth.tokens import AuthUser
 from interview_jobs.api.context import AppContext
-from interview_jobs.api.deps import AuthUser, on_commit, on_rollback
+from interview_jobs.api.db import on_commit, on_rollback
 from interview_jobs.api.errors import Conflict, NotFound
 from interview_jobs.api.files import repository, storage
-from interview_jobs.api.jobs import repository as job_repository
 from interview_jobs.api.models import FileUpload
 
 
@@ -23,12 +21,9 @@ def _not_found(file_id: int) -> NotFound:
     return NotFound(f"No file {file_id}.")
 
 
-async def upload(
-    ctx: AppContext, session: AsyncSession, user: AuthUser, request: Request
-) -> FileUpload:
-    stored = await storage.receive_upload(
-        request, ctx.settings.files_dir, ctx.settings.max_upload_bytes
-    )
+async def upload(session: AsyncSession, user: AuthUser, stored: storage.StoredUpload) -> FileUpload:
+    """Record an upload that ``storage.receive_upload`` has written (its bytes go again if the
+    row is not committed)."""
     on_rollback(session, lambda: _unlink(stored.path))
     duration = await anyio.to_thread.run_sync(storage.probe_duration, stored.path)
     return await repository.add(
@@ -52,9 +47,9 @@ async def get_owned(session: AsyncSession, user: AuthUser, file_id: int) -> File
     return found
 
 
-async def read_owned_video(ctx: AppContext, user: AuthUser, file_id: int) -> Any:
-    """The caller's file as (id, duration_seconds), read outside any transaction."""
-    found = await repository.read_owned_video(ctx.db, file_id, user.id)
+async def video_of(session: AsyncSession, user: AuthUser, file_id: int) -> repository.Video:
+    """What a new job needs of the caller's file (in the job's transaction)."""
+    found = await repository.video_of(session, file_id, user.id)
     if found is None:
         raise _not_found(file_id)
     return found
@@ -78,12 +73,12 @@ def stored_path(ctx: AppContext, upload: FileUpload) -> Path:
 
 async def delete(ctx: AppContext, session: AsyncSession, user: AuthUser, file_id: int) -> None:
     upload = await get_owned(session, user, file_id)
-    active = await job_repository.active_job_using_file(session, upload.id)
+    active = await repository.active_job_using(session, upload.id)
     if active is not None:
+        job_id, status = active
         raise Conflict(
-            f"File {file_id} is used by job {active.job_id} ({active.status}); "
-            "cancel or delete that job first.",
-            details={"jobId": active.job_id, "status": active.status},
+            f"File {file_id} is used by job {job_id} ({status}); cancel or delete that job first.",
+            details={"jobId": job_id, "status": status},
         )
     await repository.remove(session, upload.id)
     path = stored_path(ctx, upload)

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import hmac
 import json
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
-from pydantic_core import to_json
 
-from interview_jobs.api.deps import ContextDep, CurrentUser, DirectRoute, SessionDep
+from interview_jobs.api.deps import ContextDep, CurrentUser, ReadsDep, SessionDep
 from interview_jobs.api.errors import BadRequest, Unauthorized, ValidationFailed, error_responses
 from interview_jobs.api.jobs import events, service
 from interview_jobs.api.jobs.schemas import (
-    STATUS_MESSAGES,
     AnalyzeRequest,
     InterviewJobResponse,
     JobDetailOut,
@@ -24,20 +22,11 @@ from interview_jobs.api.jobs.schemas import (
     ListQuery,
 )
 from interview_jobs.contracts.callback import CALLBACK_PATH, CallbackRequest, CallbackResponse
-from interview_jobs.contracts.common import JobStatus
 from interview_jobs.contracts.forward import API_KEY_HEADER
 from interview_jobs.contracts.webhooks import SignatureError, verify
 
 router = APIRouter(
     prefix="/api/interview", tags=["jobs"], responses=error_responses(401, 404, 422, 503)
-)
-# The status poll and job creation, the hottest endpoints, have a router of their own, for its
-# route class (see DirectRoute).
-direct_router = APIRouter(
-    prefix="/api/interview",
-    tags=["jobs"],
-    responses=error_responses(401, 404, 422, 503),
-    route_class=DirectRoute,
 )
 callback_router = APIRouter(tags=["callback"])
 
@@ -63,38 +52,7 @@ _CALLBACK_BODY = {
 }
 
 
-def _job_wire(job: service.JobRow) -> dict[str, Any]:
-    """A job's JSON object as ``JobOut`` declares it (camelCase keys, in its field order), built
-    straight from the row: the status poll and the list dump it with pydantic-core, which
-    writes datetimes and enums exactly as the model would (tests/api/test_jobs.py checks), at a
-    fraction of the cost of building the model first."""
-    # The stored strings are the enums' values (StrEnum: equal, same hash, same JSON).
-    status = job.status
-    return {
-        "id": job.id,
-        "jobId": job.job_id,
-        "userId": job.user_id,
-        "status": status,
-        "message": job.error_message
-        if status == JobStatus.FAILED and job.error_message
-        else STATUS_MESSAGES[status],
-        "analysisType": job.analysis_type,
-        "videoUrl": job.video_url,
-        "fileId": job.file_id,
-        "createdAt": job.created_at,
-        "updatedAt": job.updated_at,
-        "errorMessage": job.error_message,
-        "progress": job.progress,
-        "attempt": job.attempt,
-        "estimatedCompletionTime": job.estimated_completion_at,
-    }
-
-
-def _json(content: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(to_json(content), media_type="application/json", headers=headers)
-
-
-@direct_router.post(
+@router.post(
     "/analyze",
     status_code=202,
     response_model=InterviewJobResponse,
@@ -103,95 +61,101 @@ def _json(content: Any, headers: dict[str, str] | None = None) -> Response:
 async def analyze(
     body: AnalyzeRequest,
     user: CurrentUser,
+    session: SessionDep,
     ctx: ContextDep,
+    response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> JSONResponse:
+) -> InterviewJobResponse:
     """Create a job (PENDING) and answer at once; the dispatcher forwards it after commit."""
-    created = await service.create(ctx, user, body, idempotency_key)
-    message = (
-        "Job created; it will be analysed in the background."
-        if not created.replayed
-        else f"Job already created for this Idempotency-Key; it is {created.status}."
-    )
-    payload = InterviewJobResponse(
+    created = await service.create(ctx, session, user, body, idempotency_key)
+    response.headers["Location"] = f"/api/interview/job/{created.job_id}"
+    return InterviewJobResponse(
         job_id=created.job_id,
         status=created.status,
-        message=message,
+        message=(
+            f"Job already created for this Idempotency-Key; it is {created.status}."
+            if created.replayed
+            else "Job created; it will be analysed in the background."
+        ),
         analysis_type=created.analysis_type,
         created_at=created.created_at,
         estimated_completion_time=created.estimated_completion_at,
     )
-    return JSONResponse(
-        payload.wire(),
-        status_code=202,
-        headers={"Location": f"/api/interview/job/{created.job_id}"},
-    )
 
 
-# The read-only endpoints take no SessionDep: they read on a connection of their own, without a
-# transaction to open and commit (the hot path of clients polling a job).
-@direct_router.get("/job/{job_id}", response_model=JobOut)
-async def get_job(job_id: str, request: Request, user: CurrentUser) -> Response:
-    # The endpoint clients poll, made cheap: no dependency solver (DirectRoute), and the row is
-    # dumped to JSON directly (FastAPI would validate the model we just built, then serialise).
-    job = await service.read(request.app.state.ctx, user, job_id)
-    return _json(_job_wire(job))
+@router.get("/job/{job_id}", response_model=JobOut)
+async def get_job(job_id: str, user: CurrentUser, reads: ReadsDep) -> JobOut:
+    return JobOut.of(await service.read(reads, user, job_id))
 
 
 @router.get("/job/{job_id}/detail", response_model=JobDetailOut)
-async def get_job_detail(job_id: str, user: CurrentUser, ctx: ContextDep) -> JobDetailOut:
-    job = await service.read(ctx, user, job_id, detail=True)
-    return JobDetailOut.model_validate(
-        {
-            **_job_wire(job),
-            "detailedAnalysis": service.analysis_of(job),
-            "durationSeconds": job.duration_seconds,
-        }
-    )
+async def get_job_detail(job_id: str, user: CurrentUser, reads: ReadsDep) -> JobDetailOut:
+    job = await service.read_detail(reads, user, job_id)
+    return JobDetailOut.of_detail(job, service.analysis_of(job))
 
 
 @router.get("/jobs", response_model=list[JobOut])
 async def list_jobs(
     request: Request,
+    response: Response,
     user: CurrentUser,
-    ctx: ContextDep,
+    reads: ReadsDep,
     query: Annotated[ListQuery, Query()],
-) -> Response:
+) -> list[JobOut]:
     """The caller's jobs, newest first; the next page is in the ``Link`` header."""
     jobs, more = await service.list_jobs(
-        ctx, user, status=query.status, before=query.before, limit=query.limit
+        reads, user, status=query.status, before=query.before, limit=query.limit
     )
-    headers = {}
     if more and jobs:
         nxt: dict[str, str | int] = {"limit": query.limit, "before": jobs[-1].job_id}
         if query.status is not None:
             nxt["status"] = query.status.value
-        headers["Link"] = f'<{request.url.path}?{urlencode(nxt)}>; rel="next"'
-    return _json([_job_wire(j) for j in jobs], headers)
+        response.headers["Link"] = f'<{request.url.path}?{urlencode(nxt)}>; rel="next"'
+    return [JobOut.of(job) for job in jobs]
 
 
 @router.post("/job/{job_id}/cancel", response_model=JobOut, responses=error_responses(409))
-async def cancel_job(job_id: str, user: CurrentUser, session: SessionDep) -> JobOut:
-    return JobOut.model_validate(_job_wire(await service.cancel(session, user, job_id)))
+async def cancel_job(
+    job_id: str, user: CurrentUser, session: SessionDep, ctx: ContextDep
+) -> JobOut:
+    return JobOut.of(await service.cancel(ctx, session, user, job_id))
 
 
 @router.delete("/job/{job_id}", status_code=204, response_class=Response)
-async def delete_job(job_id: str, user: CurrentUser, session: SessionDep) -> Response:
-    await service.delete(session, user, job_id)
+async def delete_job(
+    job_id: str, user: CurrentUser, session: SessionDep, ctx: ContextDep
+) -> Response:
+    await service.delete(ctx, session, user, job_id)
     return Response(status_code=204)
 
 
 @router.get(
     "/job/{job_id}/events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"},
+        204: {"description": "Last-Event-ID was the job's terminal event: nothing more to send"},
+    },
 )
 async def job_events(
-    job_id: str, user: CurrentUser, session: SessionDep, ctx: ContextDep
-) -> StreamingResponse:
-    job = await service.get_owned(session, user, job_id)
+    job_id: str,
+    user: CurrentUser,
+    reads: ReadsDep,
+    ctx: ContextDep,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> Response:
+    job = await service.read(reads, user, job_id)
+    if job.status.is_terminal and events.event_id(job) == last_event_id:
+        return Response(status_code=204)
+    stream = events.job_events(
+        reads,
+        ctx.feed,
+        job,
+        last_event_id=last_event_id,
+        heartbeat_seconds=ctx.settings.sse_heartbeat_seconds,
+    )
     return StreamingResponse(
-        events.job_events(ctx, job.id),
+        stream,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

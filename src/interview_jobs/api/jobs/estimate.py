@@ -18,8 +18,8 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
-from interview_jobs.api.db import Database
 from interview_jobs.api.jobs import repository
+from interview_jobs.api.reads import ReadSession
 from interview_jobs.config import Settings
 
 STATS_TTL_SECONDS = 5.0
@@ -31,11 +31,11 @@ class QueueStats:
         self.mean_processing: float | None = None
         self._fetched = float("-inf")
 
-    async def refresh(self, db: Database, *, force: bool = False) -> None:
+    async def refresh(self, reads: ReadSession, *, force: bool = False) -> None:
         if not force and time.monotonic() - self._fetched < STATS_TTL_SECONDS:
             return
-        self.active = await repository.count_active(db)
-        sample = await repository.recent_processing_seconds(db)
+        self.active = await repository.count_active(reads)
+        sample = await repository.recent_processing_seconds(reads)
         self.mean_processing = sum(sample) / len(sample) if sample else None
         self._fetched = time.monotonic()
 

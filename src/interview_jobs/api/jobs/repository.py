@@ -1,20 +1,39 @@
-"""SQL of the jobs domain: jobs, their outbox rows, idempotency keys and applied webhook ids.
+"""SQL of the jobs domain: jobs, their outbox rows, idempotency keys, applied webhook ids, and the
+dispatcher's claims and deadlines.
 
-Hot paths (create, read by jobId, list) use Core statements: the ORM unit of work costs more CPU
-than the statement itself at the request rates this service is built for.
+* **Reading** a job is one reader: the ``read_*`` functions, on the read session
+  (``api/reads.py``), give typed rows (:class:`JobRow`, :class:`JobDetailRow`). Every read of a
+  user's job starts from :func:`readable`, the one place that scopes a statement to its owner
+  (polar's ``get_readable_statement``); only the AI backend's callback reads a job by its id alone.
+* **Writing** happens in the caller's transaction (an ``AsyncSession``); functions here only
+  execute statements, they never commit.
+
+Statements are built once, at import, and executed with parameters: a statement built per call
+pays SQLAlchemy's cache-key computation for every value.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, insert, literal, or_, select, tuple_
+from sqlalchemy import (
+    Column,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interview_jobs.api.db import Database, insert_ignore
-from interview_jobs.api.fastsql import FastStatement
-from interview_jobs.api.jobs.transitions import ACTIVE_STATUSES
+from interview_jobs.api.db import insert_ignore
 from interview_jobs.api.models import (
     AppliedWebhook,
     IdempotencyKey,
@@ -23,199 +42,150 @@ from interview_jobs.api.models import (
     UTCDateTime,
     table,
 )
-from interview_jobs.contracts.common import JobStatus
+from interview_jobs.api.reads import Query, ReadSession
+from interview_jobs.contracts.common import AnalysisType, JobStatus
 
-_ACTIVE = [s.value for s in ACTIVE_STATUSES]
 jobs = table(InterviewJob)
 outbox = table(OutboxEntry)
+idempotency_keys = table(IdempotencyKey)
+applied_webhooks = table(AppliedWebhook)
+
+ACTIVE_STATUSES = frozenset({JobStatus.PENDING, JobStatus.PROCESSING})
 
 
-# ---- jobs ----
-# Statements built once, executed with parameters: a statement built per call pays SQLAlchemy's
-# cache-key computation for every value.
-_INSERT_JOB = insert(jobs).returning(jobs.c.id)
-_INSERT_OUTBOX = insert(outbox)
+# ---- rows ----
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    """A job as the API shows it: its columns of the same names (no analysis, no bookkeeping
+    the responses do not show but ``forwarded_at``, which the callback needs)."""
+
+    id: int
+    job_id: str
+    user_id: int
+    status: JobStatus
+    analysis_type: AnalysisType
+    video_url: str
+    file_id: int | None
+    file_name: str | None
+    created_at: datetime
+    updated_at: datetime
+    error_message: str | None
+    progress: int | None
+    attempt: int
+    estimated_completion_at: datetime | None
+    forwarded_at: datetime | None
 
 
-async def insert_job(session: AsyncSession, values: dict[str, Any]) -> int:
-    result = await session.execute(_INSERT_JOB, values)
-    return int(result.scalar_one())
+@dataclass(frozen=True, slots=True)
+class JobDetailRow(JobRow):
+    """A job with its analysis (kilobytes of JSON: only the detail endpoint reads it)."""
+
+    detailed_analysis: str | None
+    duration_seconds: float | None
 
 
-# Job creation without a session (fastsql.py): the job row and its first outbox row, committed
-# together. Every column the ORM would fill with a default is in NEW_JOB_FIELDS.
-NEW_JOB_FIELDS = (
-    "job_id", "user_id", "video_url", "status", "file_id", "analysis_type", "created_at",
-    "updated_at", "attempt", "duration_seconds", "deadline_at", "estimated_completion_at",
-)  # fmt: skip
-_NEW_JOB = insert(jobs).values(
-    {name: bindparam(f"job_{name}", type_=jobs.c[name].type) for name in NEW_JOB_FIELDS}
-)
-_FAST_INSERT_JOB = FastStatement(_NEW_JOB)
-_FAST_INSERT_OUTBOX = FastStatement(
-    insert(outbox).values(
-        job_pk=bindparam("outbox_job_pk", type_=outbox.c.job_pk.type),
-        attempt=bindparam("job_attempt", type_=outbox.c.attempt.type),
-        available_at=bindparam("job_created_at", type_=outbox.c.available_at.type),
-        created_at=bindparam("job_created_at", type_=outbox.c.created_at.type),
-        tries=0,
-    )
-)
-# PostgreSQL: both rows in one statement (a data-modifying CTE), one round trip, atomic alone.
-_new_job = _NEW_JOB.returning(jobs.c.id).cte("new_job")
-_FAST_INSERT_JOB_AND_OUTBOX = FastStatement(
-    insert(outbox)
-    .from_select(
-        ["job_pk", "attempt", "available_at", "created_at", "tries"],
-        select(
-            _new_job.c.id,
-            bindparam("job_attempt", type_=outbox.c.attempt.type),
-            bindparam("job_created_at", type_=outbox.c.available_at.type),
-            bindparam("job_created_at", type_=outbox.c.created_at.type),
-            literal(0),
-        ),
-    )
-    .returning(outbox.c.job_pk)
-)
+def _columns(row: type[JobRow]) -> list[Column[Any]]:
+    return [jobs.c[f.name] for f in fields(row)]
 
 
-async def create_job(db: Database, values: dict[str, Any]) -> int:
-    """Insert a new job (``values`` has every field of NEW_JOB_FIELDS) and its first outbox row
-    in one transaction; the job's primary key."""
-    params = {f"job_{name}": values[name] for name in NEW_JOB_FIELDS}
-    if db.fast.raw_writes == "sqlite":
-        async with db.fast.sqlite_transaction() as tx:
-            job_pk = tx.run(_FAST_INSERT_JOB, params).lastrowid
-            assert job_pk is not None
-            tx.run(_FAST_INSERT_OUTBOX, {**params, "outbox_job_pk": job_pk})
-        return job_pk
-    if db.fast.raw_writes == "asyncpg":
-        return int(await db.fast.value(_FAST_INSERT_JOB_AND_OUTBOX, params))
-    async with db.sessionmaker() as session, session.begin():
-        job_pk = await insert_job(session, values)
-        await add_outbox(session, job_pk, values["attempt"], values["created_at"])
-    return job_pk
+JOB_COLUMNS = _columns(JobRow)
 
 
-async def get_by_job_id(
-    session: AsyncSession, job_id: str, *, fresh: bool = False
-) -> InterviewJob | None:
-    stmt = select(InterviewJob).where(InterviewJob.job_id == job_id)
-    if fresh:
-        stmt = stmt.execution_options(populate_existing=True)
-    return (await session.execute(stmt)).scalar_one_or_none()
+def readable(row: type[JobRow] = JobRow) -> Select[Any]:
+    """The jobs a user may read, as ``row``'s columns: the ownership filter, written once.
+    The owner is bound at execution as ``owner_id``."""
+    return select(*_columns(row)).where(jobs.c.user_id == bindparam("owner_id"))
 
 
-async def get_owned(session: AsyncSession, job_id: str, user_id: int) -> InterviewJob | None:
-    stmt = select(InterviewJob).where(
-        InterviewJob.job_id == job_id, InterviewJob.user_id == user_id
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+_READABLE_JOB = Query(readable().where(jobs.c.job_id == bindparam("job_id")))
+_READABLE_DETAIL = Query(readable(JobDetailRow).where(jobs.c.job_id == bindparam("job_id")))
+_JOB_FOR_CALLBACK = Query(select(*JOB_COLUMNS).where(jobs.c.job_id == bindparam("job_id")))
 
 
-# Read-only requests (status, detail, list) run these Core statements on a plain connection,
-# outside any ORM session: the ORM's identity map and unit of work cost more than the indexed
-# read itself. Built once; only parameters change.
-# What the status and list responses show: not the analysis (kilobytes of JSON per row) nor the
-# dispatcher's bookkeeping.
-_SUMMARY = [
-    jobs.c[name]
-    for name in (
-        "id", "job_id", "user_id", "status", "analysis_type", "video_url", "file_id",
-        "created_at", "updated_at", "error_message", "progress", "attempt",
-        "estimated_completion_at",
-    )
-]  # fmt: skip
-_DETAIL = [*_SUMMARY, jobs.c.detailed_analysis, jobs.c.duration_seconds]
-_OWNED = {
-    detail: FastStatement(
-        select(*(_DETAIL if detail else _SUMMARY)).where(
-            jobs.c.job_id == bindparam("job_id"), jobs.c.user_id == bindparam("user_id")
-        )
-    )
-    for detail in (False, True)
-}
-
-
-async def read_owned(db: Database, job_id: str, user_id: int, *, detail: bool = False) -> Any:
-    """The user's job as a named tuple (summary columns, or with the analysis), or None."""
-    return await db.fast.one(_OWNED[detail], {"job_id": job_id, "user_id": user_id})
-
-
-def _page_statement(with_status: bool, with_cursor: bool) -> Select[Any]:
-    stmt = select(*_SUMMARY).where(jobs.c.user_id == bindparam("user_id"))
+def _page(with_status: bool, with_cursor: bool) -> Query:
+    stmt = readable()
     if with_status:
-        stmt = stmt.where(jobs.c.status == bindparam("status"))
+        stmt = stmt.where(jobs.c.status == bindparam("status", type_=jobs.c.status.type))
     if with_cursor:
         cursor = tuple_(bindparam("before_created", type_=UTCDateTime()), bindparam("before_id"))
         stmt = stmt.where(tuple_(jobs.c.created_at, jobs.c.id) < cursor)
-    return stmt.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(bindparam("limit"))
+    return Query(stmt.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(bindparam("n")))
 
 
-_PAGES: dict[tuple[bool, bool], FastStatement] = {
-    (s, c): FastStatement(_page_statement(s, c)) for s in (False, True) for c in (False, True)
-}
+_PAGES = {(s, c): _page(s, c) for s in (False, True) for c in (False, True)}
 
 
-async def list_page(
-    db: Database,
-    user_id: int,
+# ---- the reader ----
+async def read_job(reads: ReadSession, owner_id: int, job_id: str) -> JobRow | None:
+    row = await reads.one(_READABLE_JOB, {"owner_id": owner_id, "job_id": job_id})
+    return JobRow(*row) if row is not None else None
+
+
+async def read_detail(reads: ReadSession, owner_id: int, job_id: str) -> JobDetailRow | None:
+    row = await reads.one(_READABLE_DETAIL, {"owner_id": owner_id, "job_id": job_id})
+    return JobDetailRow(*row) if row is not None else None
+
+
+async def read_page(
+    reads: ReadSession,
+    owner_id: int,
     *,
     status: JobStatus | None,
-    before: tuple[datetime, int] | None,
+    before: JobRow | None,
     limit: int,
-) -> list[Any]:
-    """One page of the user's jobs, newest first (keyset on (created_at, id))."""
-    params: dict[str, Any] = {"user_id": user_id, "limit": limit}
+) -> list[JobRow]:
+    """Up to ``limit`` of the user's jobs older than ``before``, newest first (keyset on
+    (created_at, id))."""
+    params: dict[str, Any] = {"owner_id": owner_id, "n": limit}
     if status is not None:
-        params["status"] = status.value
+        params["status"] = status
     if before is not None:
-        params["before_created"], params["before_id"] = before
-    return await db.fast.all(_PAGES[(status is not None, before is not None)], params)
+        params["before_created"], params["before_id"] = before.created_at, before.id
+    rows = await reads.all(_PAGES[(status is not None, before is not None)], params)
+    return [JobRow(*row) for row in rows]
 
 
-async def active_job_using_file(session: AsyncSession, file_id: int) -> InterviewJob | None:
-    stmt = (
-        select(InterviewJob)
-        .where(InterviewJob.file_id == file_id, InterviewJob.status.in_(_ACTIVE))
-        .limit(1)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+async def read_for_callback(reads: ReadSession, job_id: str) -> JobRow | None:
+    """A job by its id alone: for the AI backend, which is not a user."""
+    row = await reads.one(_JOB_FOR_CALLBACK, {"job_id": job_id})
+    return JobRow(*row) if row is not None else None
 
 
-async def delete_job(session: AsyncSession, job_pk: int) -> None:
-    # The job's row first (its outbox rows go with it, ON DELETE CASCADE): locks are taken
-    # jobs-then-outbox by every writer, so that none deadlocks with another.
-    await session.execute(delete(jobs).where(jobs.c.id == job_pk))
-    await session.execute(delete(outbox).where(outbox.c.job_pk == job_pk))
-
-
-# (status = a OR status = b, not IN: an IN list is expanded at execution, which a FastStatement
-# compiled once cannot do)
-_COUNT_ACTIVE = FastStatement(
-    select(func.count().label("active"))
-    .select_from(jobs)
-    .where(or_(*(jobs.c.status == status for status in _ACTIVE)))
+# (status = a OR status = b, not IN: an IN list is expanded at execution, which a Query compiled
+# once cannot do)
+_COUNT_ACTIVE = Query(
+    select(func.count()).select_from(jobs).where(or_(*(jobs.c.status == s for s in ACTIVE_STATUSES)))
 )
-_RECENT_PROCESSING = FastStatement(
+_RECENT_PROCESSING = Query(
     select(jobs.c.processing_seconds)
-    .where(jobs.c.status == JobStatus.COMPLETED.value, jobs.c.processing_seconds.is_not(None))
+    .where(jobs.c.status == JobStatus.COMPLETED, jobs.c.processing_seconds.is_not(None))
     .order_by(jobs.c.finished_at.desc())
     .limit(bindparam("sample"))
 )
 
 
-async def count_active(db: Database) -> int:
-    row = await db.fast.one(_COUNT_ACTIVE, {})
-    return int(row.active) if row is not None else 0
+async def count_active(reads: ReadSession) -> int:
+    row = await reads.one(_COUNT_ACTIVE, {})
+    return int(row[0]) if row is not None else 0
 
 
-async def recent_processing_seconds(db: Database, sample: int = 50) -> list[float]:
-    rows = await db.fast.all(_RECENT_PROCESSING, {"sample": sample})
-    return [float(row.processing_seconds) for row in rows]
+async def recent_processing_seconds(reads: ReadSession, sample: int = 50) -> list[float]:
+    return [float(row[0]) for row in await reads.all(_RECENT_PROCESSING, {"sample": sample})]
 
 
-# ---- outbox ----
+# ---- writes: jobs and their first forward ----
+_INSERT_JOB = insert(jobs).returning(jobs.c.id)
+_INSERT_OUTBOX = insert(outbox)
+_DELETE_JOB = delete(jobs).where(jobs.c.id == bindparam("job_pk"))
+_DELETE_OUTBOX = delete(outbox).where(outbox.c.job_pk == bindparam("job_pk"))
+_DELETE_OUTBOX_OF_ATTEMPT = _DELETE_OUTBOX.where(outbox.c.attempt == bindparam("attempt"))
+
+
+async def insert_job(session: AsyncSession, values: dict[str, Any]) -> int:
+    """A new job row (``values`` by column name); its primary key."""
+    return int((await session.execute(_INSERT_JOB, values)).scalar_one())
+
+
 async def add_outbox(
     session: AsyncSession, job_pk: int, attempt: int, available_at: datetime
 ) -> None:
@@ -231,53 +201,208 @@ async def add_outbox(
     )
 
 
+async def delete_job(session: AsyncSession, job_pk: int) -> None:
+    # The job's row first (its outbox rows go with it, ON DELETE CASCADE): locks are taken
+    # jobs-then-outbox by every writer, so that none deadlocks with another.
+    await session.execute(_DELETE_JOB, {"job_pk": job_pk})
+    await session.execute(_DELETE_OUTBOX, {"job_pk": job_pk})
+
+
 async def drop_outbox(session: AsyncSession, job_pk: int, attempt: int | None = None) -> None:
-    stmt = delete(outbox).where(outbox.c.job_pk == job_pk)
-    if attempt is not None:
-        stmt = stmt.where(outbox.c.attempt == attempt)
-    await session.execute(stmt)
+    if attempt is None:
+        await session.execute(_DELETE_OUTBOX, {"job_pk": job_pk})
+    else:
+        await session.execute(_DELETE_OUTBOX_OF_ATTEMPT, {"job_pk": job_pk, "attempt": attempt})
 
 
 # ---- idempotency keys ----
-async def get_idempotency(session: AsyncSession, user_id: int, key: str) -> IdempotencyKey | None:
-    return await session.get(IdempotencyKey, (user_id, key), populate_existing=True)
+@dataclass(frozen=True, slots=True)
+class HeldKey:
+    request_hash: str
+    job_id: str
+    created_at: datetime
+
+
+_HELD_KEY = select(
+    idempotency_keys.c.request_hash, idempotency_keys.c.job_id, idempotency_keys.c.created_at
+).where(
+    idempotency_keys.c.user_id == bindparam("user_id"), idempotency_keys.c.key == bindparam("key")
+)
+_DROP_KEY = delete(idempotency_keys).where(
+    idempotency_keys.c.user_id == bindparam("user_id"), idempotency_keys.c.key == bindparam("key")
+)
+_PURGE_KEYS = delete(idempotency_keys).where(
+    idempotency_keys.c.created_at < bindparam("older_than", type_=UTCDateTime())
+)
 
 
 async def claim_idempotency(
     session: AsyncSession, user_id: int, key: str, request_hash: str, job_id: str, now: datetime
 ) -> bool:
     """Record the key; False if a (possibly concurrent) request holds it already."""
-    stmt = insert_ignore(session, table(IdempotencyKey)).values(
-        user_id=user_id, key=key, request_hash=request_hash, job_id=job_id, created_at=now
-    )
-    result = await session.execute(stmt)
+    stmt = insert_ignore(idempotency_keys, session.get_bind().dialect.name)
+    values = {
+        "user_id": user_id,
+        "key": key,
+        "request_hash": request_hash,
+        "job_id": job_id,
+        "created_at": now,
+    }
+    result = await session.execute(stmt, values)
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
+async def held_idempotency(session: AsyncSession, user_id: int, key: str) -> HeldKey | None:
+    row = (await session.execute(_HELD_KEY, {"user_id": user_id, "key": key})).one_or_none()
+    return HeldKey(*row) if row is not None else None
+
+
 async def drop_idempotency(session: AsyncSession, user_id: int, key: str) -> None:
-    tbl = table(IdempotencyKey)
-    await session.execute(delete(tbl).where(tbl.c.user_id == user_id, tbl.c.key == key))
+    await session.execute(_DROP_KEY, {"user_id": user_id, "key": key})
 
 
 async def purge_idempotency(session: AsyncSession, older_than: datetime) -> None:
-    tbl = table(IdempotencyKey)
-    await session.execute(delete(tbl).where(tbl.c.created_at < older_than))
+    await session.execute(_PURGE_KEYS, {"older_than": older_than})
 
 
 # ---- applied webhook ids ----
+_WEBHOOK_APPLIED = select(applied_webhooks.c.webhook_id).where(
+    applied_webhooks.c.webhook_id == bindparam("webhook_id")
+)
+_PURGE_WEBHOOKS = delete(applied_webhooks).where(
+    applied_webhooks.c.applied_at < bindparam("older_than", type_=UTCDateTime())
+)
+
+
 async def webhook_applied(session: AsyncSession, webhook_id: str) -> bool:
-    return await session.get(AppliedWebhook, webhook_id) is not None
+    found = await session.execute(_WEBHOOK_APPLIED, {"webhook_id": webhook_id})
+    return found.first() is not None
 
 
 async def remember_webhook(
     session: AsyncSession, webhook_id: str, job_id: str, now: datetime
 ) -> None:
-    stmt = insert_ignore(session, table(AppliedWebhook)).values(
-        webhook_id=webhook_id, job_id=job_id, applied_at=now
-    )
-    await session.execute(stmt)
+    stmt = insert_ignore(applied_webhooks, session.get_bind().dialect.name)
+    await session.execute(stmt, {"webhook_id": webhook_id, "job_id": job_id, "applied_at": now})
 
 
 async def purge_webhooks(session: AsyncSession, older_than: datetime) -> None:
-    tbl = table(AppliedWebhook)
-    await session.execute(delete(tbl).where(tbl.c.applied_at < older_than))
+    await session.execute(_PURGE_WEBHOOKS, {"older_than": older_than})
+
+
+# ---- the dispatcher: deadlines ----
+@dataclass(frozen=True, slots=True)
+class Overdue:
+    id: int
+    job_id: str
+    attempt: int
+    forwarded_at: datetime | None
+
+
+async def overdue_jobs(
+    session: AsyncSession, now: datetime, limit: int, *, skip_locked: bool
+) -> list[Overdue]:
+    """Active jobs whose deadline has passed, oldest deadline first (locked for this
+    transaction; with ``skip_locked``, rows another dispatcher holds are left to it)."""
+    stmt = (
+        select(jobs.c.id, jobs.c.job_id, jobs.c.attempt, jobs.c.forwarded_at)
+        .where(jobs.c.deadline_at <= now, jobs.c.status.in_(ACTIVE_STATUSES))
+        .order_by(jobs.c.deadline_at)
+        .limit(limit)
+    )
+    if skip_locked:
+        stmt = stmt.with_for_update(skip_locked=True)
+    return [Overdue(*row) for row in (await session.execute(stmt)).all()]
+
+
+# ---- the dispatcher: forwards ----
+@dataclass(frozen=True, slots=True)
+class DueForward:
+    """An outbox row claimed for forwarding, with what the forward says."""
+
+    outbox_id: int
+    job_pk: int
+    attempt: int
+    tries: int
+    job_id: str
+    user_id: int
+    video_url: str
+    file_id: int | None
+    analysis_type: AnalysisType
+
+
+async def claim_due_forwards(
+    session: AsyncSession, now: datetime, limit: int, lease_until: datetime, *, skip_locked: bool
+) -> list[DueForward]:
+    """Take the due outbox rows: push their ``available_at`` out to ``lease_until`` (so no other
+    dispatcher takes them meanwhile) and drop those whose job moved on (terminal, or another
+    attempt)."""
+    stmt = (
+        select(
+            outbox.c.id,
+            outbox.c.job_pk,
+            outbox.c.attempt,
+            outbox.c.tries,
+            jobs.c.job_id,
+            jobs.c.user_id,
+            jobs.c.video_url,
+            jobs.c.file_id,
+            jobs.c.analysis_type,
+            jobs.c.status,
+            jobs.c.attempt.label("job_attempt"),
+        )
+        .join(jobs, jobs.c.id == outbox.c.job_pk)
+        .where(outbox.c.available_at <= now)
+        .order_by(outbox.c.available_at)
+        .limit(limit)
+    )
+    if skip_locked:
+        stmt = stmt.with_for_update(skip_locked=True, of=outbox)
+    rows = (await session.execute(stmt)).all()
+    live = [r for r in rows if r.status in ACTIVE_STATUSES and r.attempt == r.job_attempt]
+    stale = [r.id for r in rows if r.status not in ACTIVE_STATUSES or r.attempt != r.job_attempt]
+    if stale:
+        await session.execute(delete(outbox).where(outbox.c.id.in_(stale)))
+    if live:
+        await session.execute(
+            update(outbox)
+            .where(outbox.c.id.in_([r.id for r in live]))
+            .values(available_at=lease_until)
+        )
+    return [DueForward(*row[:9]) for row in live]
+
+
+async def forwards_accepted(
+    session: AsyncSession, accepted: Sequence[DueForward], now: datetime, deadline: datetime
+) -> None:
+    """Forwards accepted: start each job's deadline, drop their outbox rows (two statements for
+    the whole batch).
+
+    Jobs first, then outbox rows: the order every other writer (callbacks, cancel, delete,
+    deadlines) takes its locks in. The other way round deadlocked with a callback of the same
+    job on PostgreSQL (found by bench/load.py).
+    """
+    await session.execute(
+        update(jobs)
+        .where(
+            tuple_(jobs.c.id, jobs.c.attempt).in_([(r.job_pk, r.attempt) for r in accepted]),
+            jobs.c.status.in_(ACTIVE_STATUSES),
+        )
+        .values(forwarded_at=now, deadline_at=deadline)
+    )
+    await session.execute(delete(outbox).where(outbox.c.id.in_([r.outbox_id for r in accepted])))
+
+
+async def forward_later(
+    session: AsyncSession, outbox_id: int, tries: int, available_at: datetime, error: str
+) -> None:
+    """A forward failed transiently: try it again at ``available_at``."""
+    await session.execute(
+        update(outbox)
+        .where(outbox.c.id == outbox_id)
+        .values(tries=tries, available_at=available_at, last_error=error)
+    )
+
+
+async def drop_forward(session: AsyncSession, outbox_id: int) -> None:
+    await session.execute(delete(outbox).where(outbox.c.id == outbox_id))

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from interview_jobs.contracts.common import AnalysisType, CamelModel, JobStatus
+
+if TYPE_CHECKING:
+    from interview_jobs.api.jobs.repository import JobDetailRow, JobRow
 
 MAX_PAGE = 200
 MAX_ID = 2**63 - 1  # ids are 64-bit database keys
@@ -85,6 +88,11 @@ class JobOut(CamelModel):
     analysis_type: AnalysisType
     video_url: str
     file_id: int | None
+    file_name: str | None = Field(
+        default=None,
+        description="(ext) the original name of the uploaded file the job analyses (null for "
+        "a URL job); kept after the file is deleted",
+    )
     created_at: datetime
     updated_at: datetime
     error_message: str | None
@@ -92,17 +100,54 @@ class JobOut(CamelModel):
     attempt: int
     estimated_completion_time: datetime | None = None
 
+    @classmethod
+    def of(cls, job: JobRow) -> Self:
+        return cls(**_shown(job))
+
 
 class JobDetailOut(JobOut):
     detailed_analysis: dict[str, Any] | None = None
     duration_seconds: float | None = None
 
+    @classmethod
+    def of_detail(cls, job: JobDetailRow, analysis: dict[str, Any] | None) -> Self:
+        return cls(
+            **_shown(job), detailed_analysis=analysis, duration_seconds=job.duration_seconds
+        )
 
-# Keyed by status; a stored status string finds its message too (JobStatus is a StrEnum).
-STATUS_MESSAGES: dict[str, str] = {
+
+def _shown(job: JobRow) -> dict[str, Any]:
+    """The fields of :class:`JobOut` for a job row."""
+    return {
+        "id": job.id,
+        "job_id": job.job_id,
+        "user_id": job.user_id,
+        "status": job.status,
+        "message": status_message(job.status, job.error_message),
+        "analysis_type": job.analysis_type,
+        "video_url": job.video_url,
+        "file_id": job.file_id,
+        "file_name": job.file_name,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "error_message": job.error_message,
+        "progress": job.progress,
+        "attempt": job.attempt,
+        "estimated_completion_time": job.estimated_completion_at,
+    }
+
+
+STATUS_MESSAGES: dict[JobStatus, str] = {
     JobStatus.PENDING: "The job is queued for analysis.",
     JobStatus.PROCESSING: "The video is being analysed.",
     JobStatus.COMPLETED: "The analysis is complete.",
     JobStatus.FAILED: "The analysis failed.",
     JobStatus.CANCELLED: "The job was cancelled.",
 }
+
+
+def status_message(status: JobStatus, error_message: str | None) -> str:
+    """The ``message`` of a job: a FAILED job's own reason, else its status in words."""
+    if status is JobStatus.FAILED and error_message:
+        return error_message
+    return STATUS_MESSAGES[status]

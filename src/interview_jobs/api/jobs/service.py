@@ -1,141 +1,118 @@
-"""Rules of the jobs domain: creation (with Idempotency-Key), reads, cancel, delete, callbacks."""
+"""Rules of the jobs domain: creation (with Idempotency-Key), reads, cancel, delete, callbacks.
+
+Writes run in the caller's transaction (the request's ``SessionDep``, or the dispatcher's) and
+only execute statements; reads go through the one reader (``repository.read_*`` on the read
+session). A read that a write depends on is checked again by the write itself: status changes
+are compare-and-set (``transitions.py``), so a job that changed in between is never overwritten.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, select
+from sqlalchemy import case
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from interview_jobs.api.auth.tokens import AuthUser
 from interview_jobs.api.context import AppContext
-from interview_jobs.api.deps import AuthUser, on_commit
+from interview_jobs.api.db import on_commit
 from interview_jobs.api.errors import Conflict, NotFound, ValidationFailed
-from interview_jobs.api.fastsql import FastStatement
 from interview_jobs.api.files import service as file_service
 from interview_jobs.api.files.signing import content_path
 from interview_jobs.api.jobs import estimate, repository
+from interview_jobs.api.jobs.repository import JobDetailRow, JobRow, jobs
 from interview_jobs.api.jobs.schemas import AnalyzeRequest
 from interview_jobs.api.jobs.transitions import transition
-from interview_jobs.api.models import InterviewJob, table, utcnow
+from interview_jobs.api.models import utcnow
+from interview_jobs.api.reads import ReadSession
 from interview_jobs.contracts.callback import CallbackRequest
-from interview_jobs.contracts.common import JobStatus
+from interview_jobs.contracts.common import AnalysisType, JobStatus
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
-
-# A job as read: the ORM object inside a transaction, or a row (a named tuple with the same
-# attribute names) on the read-only paths.
-JobRow = InterviewJob | Any
 
 
 def job_not_found(job_id: str) -> NotFound:
     return NotFound(f"No job {job_id}.")
 
 
-@dataclass(frozen=True)
+# ---- creation ----
+@dataclass(frozen=True, slots=True)
 class Created:
     job_id: str
     status: JobStatus
-    analysis_type: str
+    analysis_type: AnalysisType
     created_at: datetime
     estimated_completion_at: datetime | None
     replayed: bool  # an earlier request with the same Idempotency-Key made it
 
-    @classmethod
-    def of(cls, job: JobRow, *, replayed: bool) -> Created:
-        return cls(
-            job.job_id,
-            JobStatus(job.status),
-            job.analysis_type,
-            job.created_at,
-            job.estimated_completion_at,
-            replayed,
-        )
-
 
 async def create(
     ctx: AppContext,
+    session: AsyncSession,
     user: AuthUser,
     body: AnalyzeRequest,
     idempotency_key: str | None,
 ) -> Created:
-    """A new PENDING job and its outbox row, committed together; the dispatcher is woken after
-    the commit. With an Idempotency-Key, the key is claimed in the same transaction (or the job
-    an earlier request made is returned)."""
+    """A new PENDING job and its first outbox row, in ``session``'s transaction; with an
+    Idempotency-Key, the key is claimed in the same transaction (or the job an earlier request
+    made is returned). The dispatcher is woken once it commits."""
     if idempotency_key is not None and not (0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH):
         raise ValidationFailed.field(
             "Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters"
         )
     now = utcnow()
     job_id = str(uuid.uuid4())
-    await ctx.queue_stats.refresh(ctx.db)
-    if idempotency_key is None:
-        # Without a key, the common case: no session, two precompiled INSERTs (fastsql.py).
-        values = await _new_job(ctx, user, body, job_id, now, None)
-        await repository.create_job(ctx.db, values)
-    else:
-        async with ctx.db.sessionmaker() as session, session.begin():
-            earlier = await _claim_key(ctx, session, user, body, idempotency_key, job_id)
-            if earlier is not None:
-                return Created.of(earlier, replayed=True)
-            values = await _new_job(ctx, user, body, job_id, now, session)
-            job_pk = await repository.insert_job(session, values)
-            await repository.add_outbox(session, job_pk, 1, now)
+    if idempotency_key is not None:
+        earlier = await _claim_key(ctx, session, user, body, idempotency_key, job_id, now)
+        if earlier is not None:
+            return Created(
+                earlier.job_id,
+                earlier.status,
+                earlier.analysis_type,
+                earlier.created_at,
+                earlier.estimated_completion_at,
+                replayed=True,
+            )
+    video_url, duration, file_name = body.video_url, None, None
+    if body.file_id is not None:
+        video = await file_service.video_of(session, user, body.file_id)
+        duration, file_name = video.duration_seconds, video.original_file_name
+        video_url = video_url or f"{ctx.settings.api_url}{content_path(video.id)}"
+    assert video_url is not None  # AnalyzeRequest requires videoUrl or fileId
+    await ctx.queue_stats.refresh(ctx.db.reads)
+    estimated = ctx.queue_stats.estimate(ctx.settings, now, duration)
+    job_pk = await repository.insert_job(
+        session,
+        {
+            "job_id": job_id,
+            "user_id": user.id,
+            "video_url": video_url,
+            "status": JobStatus.PENDING,
+            "file_id": body.file_id,
+            "file_name": file_name,
+            "analysis_type": body.analysis_type,
+            "created_at": now,
+            "updated_at": now,
+            "attempt": 1,
+            "duration_seconds": duration,
+            # Even a job the AI backend never accepts must end: see dispatch.py.
+            "deadline_at": now + timedelta(seconds=ctx.settings.job_deadline_seconds),
+            "estimated_completion_at": estimated,
+        },
+    )
+    await repository.add_outbox(session, job_pk, 1, now)
+    on_commit(session, lambda: _created(ctx))
+    return Created(job_id, JobStatus.PENDING, body.analysis_type, now, estimated, replayed=False)
+
+
+def _created(ctx: AppContext) -> None:
     ctx.queue_stats.active += 1
     ctx.wake_dispatcher()
     ctx.metrics.jobs_created.inc()
-    return Created(
-        job_id,
-        JobStatus.PENDING,
-        body.analysis_type.value,
-        now,
-        values["estimated_completion_at"],
-        replayed=False,
-    )
-
-
-async def _new_job(
-    ctx: AppContext,
-    user: AuthUser,
-    body: AnalyzeRequest,
-    job_id: str,
-    now: datetime,
-    session: AsyncSession | None,
-) -> dict[str, Any]:
-    """The new job's row (every field of repository.NEW_JOB_FIELDS); the file is read in
-    ``session`` when there is one."""
-    duration: float | None = None
-    video_url = body.video_url
-    if body.file_id is not None:
-        # Without a session, read before the write: a file deleted in between fails the
-        # insert's foreign key (409, a conflict), it never leaves a job without its file.
-        upload = (
-            await file_service.get_owned(session, user, body.file_id)
-            if session is not None
-            else await file_service.read_owned_video(ctx, user, body.file_id)
-        )
-        duration = upload.duration_seconds
-        video_url = video_url or f"{ctx.settings.api_url}{content_path(upload.id)}"
-    assert video_url is not None  # AnalyzeRequest requires videoUrl or fileId
-    return {
-        "job_id": job_id,
-        "user_id": user.id,
-        "video_url": video_url,
-        "status": JobStatus.PENDING.value,
-        "file_id": body.file_id,
-        "analysis_type": body.analysis_type.value,
-        "created_at": now,
-        "updated_at": now,
-        "attempt": 1,
-        "duration_seconds": duration,
-        # Even a job the AI backend never accepts must end: see dispatch.py.
-        "deadline_at": now + timedelta(seconds=ctx.settings.job_deadline_seconds),
-        "estimated_completion_at": ctx.queue_stats.estimate(ctx.settings, now, duration),
-    }
 
 
 async def _claim_key(
@@ -145,18 +122,18 @@ async def _claim_key(
     body: AnalyzeRequest,
     key: str,
     job_id: str,
-) -> InterviewJob | None:
+    now: datetime,
+) -> JobRow | None:
     """Take the Idempotency-Key for a new job, or return the job an earlier request made."""
     fingerprint = body.fingerprint()
-    now = utcnow()
     for _ in range(2):
         if await repository.claim_idempotency(session, user.id, key, fingerprint, job_id, now):
             return None
-        held = await repository.get_idempotency(session, user.id, key)
+        held = await repository.held_idempotency(session, user.id, key)
         if held is None:
             continue  # expired and purged in between: claim again
         expired = held.created_at < now - timedelta(seconds=ctx.settings.idempotency_ttl_seconds)
-        earlier = None if expired else await repository.get_by_job_id(session, held.job_id)
+        earlier = None if expired else await repository.read_job(ctx.db.reads, user.id, held.job_id)
         if earlier is None:
             # Expired, or its job was deleted: the key is free again.
             await repository.drop_idempotency(session, user.id, key)
@@ -170,83 +147,86 @@ async def _claim_key(
     raise Conflict("The Idempotency-Key is being used by a concurrent request; retry.")
 
 
-async def get_owned(session: AsyncSession, user: AuthUser, job_id: str) -> InterviewJob:
-    job = await repository.get_owned(session, job_id, user.id)
+# ---- reads ----
+async def read(reads: ReadSession, user: AuthUser, job_id: str) -> JobRow:
+    job = await repository.read_job(reads, user.id, job_id)
     if job is None:
         raise job_not_found(job_id)
     return job
 
 
-async def read(ctx: AppContext, user: AuthUser, job_id: str, *, detail: bool = False) -> JobRow:
-    """The caller's job as a row, read outside any transaction (status and detail)."""
-    row = await repository.read_owned(ctx.db, job_id, user.id, detail=detail)
-    if row is None:
+async def read_detail(reads: ReadSession, user: AuthUser, job_id: str) -> JobDetailRow:
+    job = await repository.read_detail(reads, user.id, job_id)
+    if job is None:
         raise job_not_found(job_id)
-    return row
+    return job
 
 
 async def list_jobs(
-    ctx: AppContext,
+    reads: ReadSession,
     user: AuthUser,
     *,
     status: JobStatus | None,
     before: str | None,
     limit: int,
-) -> tuple[Sequence[JobRow], bool]:
+) -> tuple[list[JobRow], bool]:
     """A page of the user's jobs, newest first, and whether there is a next page."""
-    cursor = None
-    if before is not None:
-        anchor = await repository.read_owned(ctx.db, before, user.id)
-        if anchor is None:
-            raise job_not_found(before)
-        cursor = (anchor.created_at, anchor.id)
-    rows = await repository.list_page(
-        ctx.db, user.id, status=status, before=cursor, limit=limit + 1
+    anchor = await read(reads, user, before) if before is not None else None
+    rows = await repository.read_page(
+        reads, user.id, status=status, before=anchor, limit=limit + 1
     )
     return rows[:limit], len(rows) > limit
 
 
-async def cancel(session: AsyncSession, user: AuthUser, job_id: str) -> InterviewJob:
-    job = await get_owned(session, user, job_id)
-    now = utcnow()
-    done = await transition(
-        session,
-        job.id,
-        JobStatus.CANCELLED,
-        values={"deadline_at": None, "finished_at": now, "estimated_completion_at": None},
-        now=now,
-    )
-    if not done:
-        current = await repository.get_by_job_id(session, job_id, fresh=True)
-        status = current.status if current else job.status
-        raise Conflict(
-            f"Job {job_id} is {status}; only a PENDING or PROCESSING job can be cancelled."
-        )
-    await repository.drop_outbox(session, job.id)
-    refreshed = await repository.get_by_job_id(session, job_id, fresh=True)
-    assert refreshed is not None
-    return refreshed
-
-
-async def delete(session: AsyncSession, user: AuthUser, job_id: str) -> None:
-    job = await get_owned(session, user, job_id)
-    await repository.delete_job(session, job.id)
-
-
-def analysis_of(job: JobRow) -> dict[str, Any] | None:
+def analysis_of(job: JobDetailRow) -> dict[str, Any] | None:
     if job.detailed_analysis is None:
         return None
     value = json.loads(job.detailed_analysis)
     return value if isinstance(value, dict) else {"value": value}
 
 
+# ---- cancel, delete ----
+async def cancel(ctx: AppContext, session: AsyncSession, user: AuthUser, job_id: str) -> JobRow:
+    job = await read(ctx.db.reads, user, job_id)
+    now = utcnow()
+    cancelled = await transition(
+        session,
+        ctx.feed,
+        job.id,
+        JobStatus.CANCELLED,
+        values={"deadline_at": None, "finished_at": now, "estimated_completion_at": None},
+        now=now,
+    )
+    if cancelled is None:
+        current = await repository.read_job(ctx.db.reads, user.id, job_id)
+        status = current.status if current is not None else job.status
+        raise Conflict(
+            f"Job {job_id} is {status}; only a PENDING or PROCESSING job can be cancelled."
+        )
+    await repository.drop_outbox(session, job.id)
+    return cancelled
+
+
+async def delete(ctx: AppContext, session: AsyncSession, user: AuthUser, job_id: str) -> None:
+    job = await read(ctx.db.reads, user, job_id)
+    await repository.delete_job(session, job.id)
+    await ctx.feed.changed(session, job.id)
+
+
 # ---- callbacks ----
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallbackOutcome:
     job_id: str
     status: JobStatus
     message: str
     applied: bool
+
+
+async def _callback_job(ctx: AppContext, job_id: str) -> JobRow:
+    job = await repository.read_for_callback(ctx.db.reads, job_id)
+    if job is None:
+        raise job_not_found(job_id)
+    return job
 
 
 async def apply_callback(
@@ -264,25 +244,21 @@ async def apply_callback(
             raise ValidationFailed.field("analysisData", "a COMPLETED callback needs the analysis")
 
     if webhook_id is not None and await repository.webhook_applied(session, webhook_id):
-        job = await repository.get_by_job_id(session, body.job_id)
-        if job is None:
-            raise job_not_found(body.job_id)
-        return _outcome(job, f"Callback {webhook_id} was applied before; nothing changed.", False)
+        job = await _callback_job(ctx, body.job_id)
+        message = f"Callback {webhook_id} was applied before; nothing changed."
+        return CallbackOutcome(job.job_id, job.status, message, False)
 
-    job = await repository.get_by_job_id(session, body.job_id)
-    if job is None:
-        raise job_not_found(body.job_id)
-
+    job = await _callback_job(ctx, body.job_id)
     # At most two rounds: if the compare-and-set loses to a concurrent writer, re-read the job and
     # answer from its new state (which is then terminal or on another attempt).
     for _ in range(2):
-        current = JobStatus(job.status)
-        if current.is_terminal:
-            if current is target:
-                return _outcome(job, f"Job is already {current}; nothing changed.", False)
+        if job.status.is_terminal:
+            if job.status is target:
+                message = f"Job is already {job.status}; nothing changed."
+                return CallbackOutcome(job.job_id, job.status, message, False)
             raise Conflict(
-                f"Job {job.job_id} is {current}; a {target} callback cannot change it.",
-                details={"status": current.value},
+                f"Job {job.job_id} is {job.status}; a {target} callback cannot change it.",
+                details={"status": job.status.value},
             )
         attempt = body.attempt or job.attempt
         if attempt != job.attempt:
@@ -293,29 +269,21 @@ async def apply_callback(
             )
         if await _apply(ctx, session, job, target, attempt, body, analysis):
             if target.is_terminal:
-                results = ctx.metrics.results.labels(target.value)
-                on_commit(session, results.inc)
+                on_commit(session, ctx.metrics.results.labels(target.value).inc)
             if webhook_id is not None:
                 await repository.remember_webhook(session, webhook_id, job.job_id, utcnow())
             message = f"Job is now {target}."
             if target is JobStatus.PROCESSING and body.progress is not None:
                 message = f"Job is {target} ({body.progress}%)."
             return CallbackOutcome(job.job_id, target, message, True)
-        refreshed = await repository.get_by_job_id(session, body.job_id, fresh=True)
-        if refreshed is None:
-            raise job_not_found(body.job_id)
-        job = refreshed
+        job = await _callback_job(ctx, body.job_id)
     raise Conflict(f"Job {job.job_id} changed concurrently; retry the callback.")
-
-
-def _outcome(job: InterviewJob, message: str, applied: bool) -> CallbackOutcome:
-    return CallbackOutcome(job.job_id, JobStatus(job.status), message, applied)
 
 
 async def _apply(
     ctx: AppContext,
     session: AsyncSession,
-    job: InterviewJob,
+    job: JobRow,
     target: JobStatus,
     attempt: int,
     body: CallbackRequest,
@@ -323,7 +291,6 @@ async def _apply(
 ) -> bool:
     settings = ctx.settings
     now = utcnow()
-    tbl = table(InterviewJob)
     values: dict[str, Any] = {}
     if body.duration_seconds is not None:
         values["duration_seconds"] = body.duration_seconds
@@ -331,9 +298,9 @@ async def _apply(
         if body.progress is not None:
             # Progress never goes back within an attempt (callbacks may arrive out of order).
             values["progress"] = case(
-                (tbl.c.progress.is_(None), body.progress),
-                (tbl.c.progress < body.progress, body.progress),
-                else_=tbl.c.progress,
+                (jobs.c.progress.is_(None), body.progress),
+                (jobs.c.progress < body.progress, body.progress),
+                else_=jobs.c.progress,
             )
         # A worker is alive: its report pushes the deadline out (a job is only re-forwarded when
         # nothing has been heard of it for JOB_DEADLINE_SECONDS).
@@ -356,38 +323,11 @@ async def _apply(
             values["error_message"] = (
                 body.error_message or "The AI backend reported a failure without a message."
             )
-    applied = await transition(session, job.id, target, attempt=attempt, values=values, now=now)
-    if applied:
-        # The forward evidently arrived (a worker reported) or is moot (terminal).
-        await repository.drop_outbox(session, job.id, attempt)
-        if target.is_terminal:
-            await repository.drop_outbox(session, job.id)
-    return applied
-
-
-async def current_state(ctx: AppContext, job_pk: int) -> dict[str, Any] | None:
-    """The job's live state in a short session of its own (for the SSE stream)."""
-    row = await ctx.db.fast.one(_STATE, {"job_pk": job_pk})
-    if row is None:
-        return None
-    return {
-        "jobId": row.job_id,
-        "status": row.status,
-        "progress": row.progress,
-        "attempt": row.attempt,
-        "errorMessage": row.error_message,
-        "updatedAt": row.updated_at.isoformat(),
-    }
-
-
-_JOBS = table(InterviewJob)
-_STATE = FastStatement(
-    select(
-        _JOBS.c.job_id,
-        _JOBS.c.status,
-        _JOBS.c.progress,
-        _JOBS.c.attempt,
-        _JOBS.c.error_message,
-        _JOBS.c.updated_at,
-    ).where(_JOBS.c.id == bindparam("job_pk"))
-)
+    changed = await transition(
+        session, ctx.feed, job.id, target, attempt=attempt, values=values, now=now
+    )
+    if changed is None:
+        return False
+    # The forward evidently arrived (a worker reported) or is moot (terminal).
+    await repository.drop_outbox(session, job.id, None if target.is_terminal else attempt)
+    return True

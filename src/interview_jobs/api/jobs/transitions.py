@@ -1,11 +1,12 @@
 """The one table of allowed status changes, applied as compare-and-set.
 
 Every status change of a job goes through :func:`transition`: a single
-``UPDATE … WHERE id = :id AND status IN (:allowed sources) [AND attempt = :attempt]``. Whichever of
-several concurrent writers (callbacks, a cancel, the deadline sweep, on any API replica) reaches the
-row first wins; the others update nothing and re-read. On PostgreSQL (READ COMMITTED) the losing
-UPDATE waits for the winner's row lock and then re-checks its WHERE against the committed row; on
-SQLite writers are serialised. Either way a change applies exactly once.
+``UPDATE … WHERE id = :id AND status IN (:allowed sources) [AND attempt = :attempt] RETURNING …``.
+Whichever of several concurrent writers (callbacks, a cancel, the deadline sweep, on any API
+replica) reaches the row first wins; the others update nothing and re-read. On PostgreSQL (READ
+COMMITTED) the losing UPDATE waits for the winner's row lock and then re-checks its WHERE against
+the committed row; on SQLite writers are serialised. Either way a change applies exactly once, and
+the job's event streams hear of it (``feed.py``) when it commits.
 
     PENDING ──► PROCESSING ──► COMPLETED | FAILED | CANCELLED   (terminal: never change again)
        ▲  │          │
@@ -21,48 +22,43 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interview_jobs.api.models import InterviewJob, table, utcnow
+from interview_jobs.api.jobs.feed import JobFeed
+from interview_jobs.api.jobs.repository import ACTIVE_STATUSES, JOB_COLUMNS, JobRow, jobs
+from interview_jobs.api.models import utcnow
 from interview_jobs.contracts.common import JobStatus
-
-_ACTIVE = frozenset({JobStatus.PENDING, JobStatus.PROCESSING})
 
 # target status -> the statuses it may be reached from
 ALLOWED_SOURCES: dict[JobStatus, frozenset[JobStatus]] = {
-    JobStatus.PENDING: _ACTIVE,  # re-forward with attempt+1 after a missed deadline
-    JobStatus.PROCESSING: _ACTIVE,  # a worker has started / reports progress
-    JobStatus.COMPLETED: _ACTIVE,
-    JobStatus.FAILED: _ACTIVE,
-    JobStatus.CANCELLED: _ACTIVE,
+    JobStatus.PENDING: ACTIVE_STATUSES,  # re-forward with attempt+1 after a missed deadline
+    JobStatus.PROCESSING: ACTIVE_STATUSES,  # a worker has started / reports progress
+    JobStatus.COMPLETED: ACTIVE_STATUSES,
+    JobStatus.FAILED: ACTIVE_STATUSES,
+    JobStatus.CANCELLED: ACTIVE_STATUSES,
 }
-
-ACTIVE_STATUSES = _ACTIVE
-
-
-def allowed(source: JobStatus, target: JobStatus) -> bool:
-    return source in ALLOWED_SOURCES[target]
 
 
 async def transition(
     session: AsyncSession,
+    feed: JobFeed,
     job_pk: int,
     target: JobStatus,
     *,
     attempt: int | None = None,
     values: dict[str, Any] | None = None,
     now: datetime | None = None,
-) -> bool:
+) -> JobRow | None:
     """Move the job to ``target`` if its current status allows it (and it is still on
-    ``attempt``); returns whether this call made the change."""
-    tbl = table(InterviewJob)
+    ``attempt``): the job as it is now, or None if this call changed nothing."""
     stmt = (
-        update(tbl)
-        .where(
-            tbl.c.id == job_pk,
-            tbl.c.status.in_([s.value for s in ALLOWED_SOURCES[target]]),
-        )
-        .values(status=target.value, updated_at=now or utcnow(), **(values or {}))
+        update(jobs)
+        .where(jobs.c.id == job_pk, jobs.c.status.in_(ALLOWED_SOURCES[target]))
+        .values(status=target, updated_at=now or utcnow(), **(values or {}))
+        .returning(*JOB_COLUMNS)
     )
     if attempt is not None:
-        stmt = stmt.where(tbl.c.attempt == attempt)
-    result = await session.execute(stmt)
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        stmt = stmt.where(jobs.c.attempt == attempt)
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        return None
+    await feed.changed(session, job_pk)
+    return JobRow(*row)

@@ -14,7 +14,8 @@ index on ``job_id``; the dispatcher reads ``outbox.available_at`` and ``deadline
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import cast
+from enum import StrEnum
+from typing import TypeVar, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -32,6 +33,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from interview_jobs.contracts.common import AnalysisType, JobStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -71,6 +74,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[E]):
+    """A StrEnum stored as its value (plain text, so the enum can grow without a migration);
+    read back as the enum."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 class Base(DeclarativeBase):
@@ -117,14 +141,16 @@ class InterviewJob(Base):
     job_id: Mapped[str] = mapped_column(String(36), unique=True)
     user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
     video_url: Mapped[str] = mapped_column(String(4096))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[JobStatus] = mapped_column(EnumText(JobStatus, 16))
     file_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("file_uploads.id", ondelete="SET NULL")
     )
+    # The upload's original name, kept with the job (it outlives a deleted file).
+    file_name: Mapped[str | None] = mapped_column(String(255))
     detailed_analysis: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    analysis_type: Mapped[str] = mapped_column(String(32))
+    analysis_type: Mapped[AnalysisType] = mapped_column(EnumText(AnalysisType, 32))
     error_message: Mapped[str | None] = mapped_column(Text)
 
     # --- bookkeeping of the asynchronous flow ---
