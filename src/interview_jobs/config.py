@@ -92,10 +92,6 @@ class Settings(BaseSettings):
     db_pool_size: int | None = Field(
         default=None, ge=1, description="default: 1 on SQLite, 10 on PostgreSQL"
     )
-    db_sqlite_driver: Literal["inloop", "aiosqlite"] = Field(
-        default="inloop",
-        description="how SQLite is driven; see interview_jobs/api/sqlite_inloop.py",
-    )
     gc_freeze_on_start: bool = Field(
         default=True, description="API: keep start-up objects out of full GC scans (tests: off)"
     )
@@ -109,7 +105,6 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="a claimed forward's lease"
     )
     forward_timeout_seconds: float = Field(default=10.0, gt=0)
-    sse_poll_interval_seconds: float = Field(default=0.5, gt=0)
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)

@@ -109,7 +109,6 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         "url_signing_secret": "test-url-signing-0123456789",
         "api_url": "http://api.test",
         "ai_url": "http://127.0.0.1:9",  # discard port: nothing listens in tests by default
-        "sse_poll_interval_seconds": 0.02,
         "login_rate_limit_per_minute": 5,
     }
     values.update(overrides)

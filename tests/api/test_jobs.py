@@ -249,21 +249,6 @@ async def test_idempotency_key_expires(
     assert second["jobId"] != first["jobId"]
 
 
-@pytest.mark.parametrize("settings_overrides", [{"db_sqlite_driver": "aiosqlite"}])
-async def test_the_threaded_sqlite_driver_still_works(
-    client: httpx.AsyncClient, alice: dict[str, str]
-) -> None:
-    # DB_SQLITE_DRIVER=aiosqlite: no in-loop connection, no fast reader (on PostgreSQL the
-    # setting changes nothing).
-    job = await create_job(client, alice)
-    r = await client.get(f"/api/interview/job/{job['jobId']}", headers=alice)
-    assert r.json()["status"] == "PENDING"
-    r = await client.get("/api/interview/jobs", headers=alice)
-    assert [j["jobId"] for j in r.json()] == [job["jobId"]]
-    r = await client.post(f"/api/interview/job/{job['jobId']}/cancel", headers=alice)
-    assert r.json()["status"] == "CANCELLED"
-
-
 @pytest.mark.parametrize(
     ("status", "error", "message"),
     [

@@ -64,11 +64,7 @@ class MetricsMiddleware:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    db = Database(
-        settings.resolved_database_url,
-        pool_size=settings.db_pool_size,
-        sqlite_driver=settings.db_sqlite_driver,
-    )
+    db = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
     ctx = AppContext.build(settings, db)
 
     @contextlib.asynccontextmanager
@@ -89,10 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         if db.is_postgres:
             background.append(asyncio.create_task(ctx.feed.listen_forever(), name="job-feed"))
-        if db.inloop_sqlite:
-            background.append(
-                asyncio.create_task(db.checkpoint_forever(), name="wal-checkpoint")
-            )
+        if db.is_sqlite:
+            background.append(asyncio.create_task(db.checkpoint_forever(), name="wal-checkpoint"))
         try:
             yield
         finally:
@@ -116,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Routes are matched in order, one by one: the jobs routes (job creation and the polled
     # status first) come before the rarer ones. No two routers share a path, so the order
     # changes nothing else.
+    app.include_router(job_endpoints.plain_router)
     app.include_router(job_endpoints.router)
     app.include_router(job_endpoints.callback_router)
     app.include_router(auth_endpoints.router)

@@ -4,18 +4,20 @@ Nothing is created at import time: :class:`Database` is made by ``create_app`` (
 a test) from the settings. SQLite runs in WAL mode with foreign keys on and, by default, one
 write connection per process: SQLite has one writer anyway, and a pool of connections fighting for
 the write lock only adds latency (NOTES.md measured p99 ≈ 1 s with a pool vs. ≈ 0.25 s with one).
-PostgreSQL (``postgresql+asyncpg://``) gets an ordinary pool.
+SQLite's statements run on the event loop's thread (``sqlite_inloop.py``). PostgreSQL
+(``postgresql+asyncpg://``) gets an ordinary pool.
 
 * Writes go through :meth:`Database.transaction`: an ORM session in one transaction, committed
   when the block ends and rolled back if it raises; hooks registered with :func:`on_commit` /
   :func:`on_rollback` run after that (side effects that must follow the transaction's fate).
   A request's transaction is this one too (``deps.SessionDep``).
-* Reads of read-only requests go through :attr:`Database.reads` (``reads.py``).
+* Reads of read-only requests, and job creation's transaction, run on the driver itself
+  (:attr:`Database.driver`, ``driver.py``).
 
 Driver errors are translated at the driver, into the API's errors
 (:func:`interview_jobs.api.errors.database_error`): statement failures by the write engine's
-``handle_error`` event, connection failures by the connection factories below, the read
-session's by itself.
+``handle_error`` event, connection failures by the connection factories below, the driver's
+own statements by ``driver.py``.
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.sql.dml import Insert
 
 from interview_jobs.api import sqlite_inloop
+from interview_jobs.api.driver import Driver
 from interview_jobs.api.errors import database_error, log_database_error, translated
-from interview_jobs.api.reads import ReadSession
 
 SQLITE_BUSY_SECONDS = 5.0
 CHECKPOINT_INTERVAL_SECONDS = 1.0
@@ -55,12 +57,9 @@ _AFTER_ROLLBACK = "after_rollback"
 
 
 class Database:
-    def __init__(
-        self, url: str, *, pool_size: int | None = None, sqlite_driver: str = "inloop"
-    ) -> None:
+    def __init__(self, url: str, *, pool_size: int | None = None) -> None:
         self.url = make_url(url)
         kwargs: dict[str, Any] = {}
-        self.inloop_sqlite = self.is_sqlite and sqlite_driver == "inloop"
         if self.is_sqlite:
             kwargs.update(
                 pool_size=pool_size or 1,
@@ -70,13 +69,9 @@ class Database:
                 # would be one more call into the driver for nothing.
                 pool_reset_on_return=None,
             )
-            database = self.url.database or ":memory:"
-            if self.inloop_sqlite:
-                kwargs["async_creator"] = _translated(
-                    sqlite_inloop.creator(database, SQLITE_BUSY_SECONDS)
-                )
-            else:
-                kwargs["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
+            kwargs["async_creator"] = _translated(
+                sqlite_inloop.creator(self.url.database or ":memory:", SQLITE_BUSY_SECONDS)
+            )
         else:
             kwargs.update(pool_size=pool_size or 10, max_overflow=10, pool_timeout=10)
             kwargs["async_creator"] = _translated(
@@ -86,13 +81,10 @@ class Database:
         event.listen(self.engine.sync_engine, "handle_error", _translate_statement_error)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        if self.inloop_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _no_autocheckpoint)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        self.reads = ReadSession(
-            self.engine.dialect,
+        self.driver = Driver(
+            self.engine,
             sqlite_path=self.url.database if self.is_sqlite else None,
-            in_loop=self.inloop_sqlite,
             postgres_dsn=None if self.is_sqlite else self.postgres_dsn(),
             pool_size=pool_size or 10,
         )
@@ -135,15 +127,15 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
-        await self.reads.close()
+        await self.driver.close()
         await self.engine.dispose()
 
     async def checkpoint_forever(self, interval: float = CHECKPOINT_INTERVAL_SECONDS) -> None:
-        """In-loop SQLite: fold the WAL back into the database file from a worker thread.
+        """SQLite: fold the WAL back into the database file from a worker thread.
 
         SQLite's automatic checkpoint runs inside the COMMIT that crosses 1,000 WAL pages, copying
         pages and fsyncing — on the event loop thread, stalling every request for that long.
-        The in-loop writer has it switched off; this loop (started by the app's lifespan) runs
+        The writer has it switched off; this loop (started by the app's lifespan) runs
         a PASSIVE checkpoint, which never waits for readers or writers, on its own connection in
         a thread. Without the loop (a CLI command) the WAL is folded back when the last
         connection closes.
@@ -205,12 +197,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
-    cursor.close()
-
-
-def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.execute("PRAGMA wal_autocheckpoint=0")  # Database.checkpoint_forever does it
     cursor.close()
 
 

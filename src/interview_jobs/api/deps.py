@@ -3,26 +3,33 @@
 ``SessionDep`` is the request's write transaction (:meth:`Database.transaction`): committed when
 the endpoint returns normally, rolled back when it raises. It is function-scoped, so the commit
 happens *before* the response is sent (a 201/202 means the row is durable) and a commit failure
-is rendered by the error handlers. ``ReadsDep`` is the read session (``api/reads.py``) of
+is rendered by the error handlers. ``ReadsDep`` is the read session (``api/driver.py``) of
 requests that only read. ``CurrentUser`` is read from the bearer token alone (signed and
 expiring) — no database round trip on every request.
 
 Dependencies are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in a worker
 thread, one thread hop per request for what is microseconds of work.
+
+The plain handlers (``routes.PlainRoute``) use the functions below the aliases directly: the
+same authentication, and a JSON body parsed and validated as FastAPI would (400 for a body that
+is not JSON, 422 naming each invalid field), in the same order (the body's syntax, then the
+credentials, then its values).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_jobs.api.auth.tokens import AuthUser
 from interview_jobs.api.context import AppContext
-from interview_jobs.api.errors import Unauthorized
-from interview_jobs.api.reads import ReadSession
+from interview_jobs.api.driver import ReadSession
+from interview_jobs.api.errors import BadRequest, Unauthorized, ValidationFailed
 
 
 async def get_ctx(request: Request) -> AppContext:
@@ -44,7 +51,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 async def get_reads(request: Request) -> ReadSession:
     ctx: AppContext = request.app.state.ctx
-    return ctx.db.reads
+    return ctx.db.driver
 
 
 ReadsDep = Annotated[ReadSession, Depends(get_reads)]
@@ -60,20 +67,77 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-async def optional_user(request: Request) -> AuthUser | None:
+def context(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+def authenticate(request: Request, *, required: bool = True) -> AuthUser | None:
+    """The caller the bearer token names; None without one (Unauthorized if ``required``)."""
     token = bearer_token(request)
     if token is None:
+        if required:
+            raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
         return None
-    ctx: AppContext = request.app.state.ctx
-    return ctx.tokens.verify(token)
+    return context(request).tokens.verify(token)
+
+
+async def optional_user(request: Request) -> AuthUser | None:
+    return authenticate(request, required=False)
 
 
 async def current_user(request: Request) -> AuthUser:
-    user = await optional_user(request)
-    if user is None:
-        raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
+    user = authenticate(request)
+    assert user is not None
     return user
 
 
 CurrentUser = Annotated[AuthUser, Depends(current_user)]
 OptionalUser = Annotated[AuthUser | None, Depends(optional_user)]
+
+
+# ---- for the plain handlers ----
+M = TypeVar("M", bound=BaseModel)
+_NO_BODY = object()
+
+
+async def json_payload(request: Request) -> Any:
+    """The body as JSON (400 if it is not JSON; ``_NO_BODY`` when empty)."""
+    raw = await request.body()
+    if not raw:
+        return _NO_BODY
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    ):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise BadRequest("The request body is not valid JSON.") from None
+    try:
+        json.loads(raw)
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON.") from None
+    raise ValidationFailed.field("body", "send the body as JSON (Content-Type: application/json)")
+
+
+def validated(model: type[M], payload: Any) -> M:
+    """``payload`` as ``model`` (422 listing each invalid field, as FastAPI's would)."""
+    if payload is _NO_BODY:
+        raise ValidationFailed.field("body", "Field required")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise ValidationFailed.from_pydantic(exc) from None
+
+
+def json_response(
+    model: BaseModel, *, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A response model as FastAPI writes it (by alias, JSON mode)."""
+    return Response(
+        model.model_dump_json(by_alias=True),
+        status_code=status_code,
+        media_type="application/json",
+        headers=headers,
+    )

@@ -5,8 +5,10 @@
   schemes are declared here: each operation whose dependencies include ``current_user`` needs
   ``bearerAuth``; ``optional_user`` makes it optional (the signed file URL is the alternative);
   the callback needs ``callbackApiKey`` (``X-API-Key``). Derived from the routes, so a new
-  endpoint is declared the way its dependencies say.
-* **Schemas of bodies read by hand** (the callback's, validated after its signature is checked).
+  endpoint is declared the way its dependencies say; a plain handler (``routes.PlainRoute``)
+  declares what it checks with ``routes.plain_operation``.
+* **Schemas of bodies read by hand** (the callback's, validated after its signature is checked;
+  those of the plain handlers).
 
 The document is built once, on first request of ``/openapi.json``.
 """
@@ -20,9 +22,10 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from interview_jobs.api.deps import current_user, optional_user
-from interview_jobs.api.routes import iter_endpoints
+from interview_jobs.api.routes import PLAIN_BODIES, SECURITY, PlainRoute, iter_endpoints
 from interview_jobs.contracts.callback import CALLBACK_PATH, CallbackRequest
 from interview_jobs.contracts.forward import API_KEY_HEADER
 
@@ -45,19 +48,15 @@ def route_auth(route: APIRoute, path: str) -> str:
     """``"bearer"``, ``"optional-bearer"``, ``"callback"`` or ``"none"``: what a route needs."""
     if path == CALLBACK_PATH:
         return "callback"
+    if isinstance(route, PlainRoute):
+        declared = (route.openapi_extra or {}).get("security")
+        return next((auth for auth, value in SECURITY.items() if value == declared), "none")
     calls = _calls(route.dependant)
     if current_user in calls:
         return "bearer"
     if optional_user in calls:
         return "optional-bearer"
     return "none"
-
-
-_SECURITY: dict[str, list[dict[str, list[str]]]] = {
-    "bearer": [{"bearerAuth": []}],
-    "optional-bearer": [{"bearerAuth": []}, {}],
-    "callback": [{"callbackApiKey": []}],
-}
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
@@ -67,16 +66,17 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     components = document.setdefault("components", {})
     components["securitySchemes"] = SECURITY_SCHEMES
     schemas = components.setdefault("schemas", {})
-    callback_schema = CallbackRequest.model_json_schema(
-        by_alias=True, ref_template="#/components/schemas/{model}"
-    )
-    schemas.update(callback_schema.pop("$defs", {}))
-    schemas["CallbackRequest"] = callback_schema
+    bodies: dict[str, type[BaseModel]] = {"CallbackRequest": CallbackRequest, **PLAIN_BODIES}
+    for name, model in bodies.items():
+        schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+        for def_name, definition in schema.pop("$defs", {}).items():
+            schemas.setdefault(def_name, definition)
+        schemas[name] = schema
     for endpoint in iter_endpoints(app):
         route = endpoint.route
         if not isinstance(route, APIRoute) or not route.include_in_schema:
             continue
-        security = _SECURITY.get(route_auth(route, endpoint.path))
+        security = SECURITY.get(route_auth(route, endpoint.path))
         if security is None:
             continue
         for method in endpoint.methods:

@@ -1,20 +1,95 @@
-"""The app's endpoints as a flat list: (path template, methods, route).
+"""Routes: the plain route class of the hot endpoints, and the app's endpoints as a flat list.
 
-FastAPI ≥ 0.13x nests included routers (``app.routes`` holds one entry per router);
-``fastapi.routing.iter_route_contexts`` flattens them with their full paths. Older versions keep
-a flat ``app.routes``. Used for the OpenAPI document's security, the ``Allow`` header of a 405,
-and the tests that derive their endpoint lists from the app.
+:class:`PlainRoute` serves an endpoint that is a plain handler: it takes the ``Request`` and
+returns the ``Response``, authenticating, parsing and rendering itself. Measured on the status
+poll (``bench/api_throughput.py``, and a profile of it in process), FastAPI's request handling
+around an endpoint — the dependency solver, the parameter checks, the response validation —
+cost about as much as the rest of the request together, on the two requests clients send most.
+The route is still declared to FastAPI (it matches, appears in the OpenAPI document and in the
+route list like any other); :func:`plain_operation` declares what FastAPI cannot see in a handler
+that takes only the request.
+
+:func:`iter_endpoints` lists the app's endpoints with their full path templates (included
+routers are nested in ``app.routes``; ``fastapi.routing.iter_route_contexts`` flattens them). Used
+for the OpenAPI document's security, the ``Allow`` header of a 405, and the tests that derive
+their endpoint lists from the app.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from fastapi import routing
+from fastapi import Request, Response, routing
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp
+
+Auth = str  # "bearer" | "optional-bearer" | "callback" | "none": see openapi.route_auth
+SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
+    "bearer": [{"bearerAuth": []}],
+    "optional-bearer": [{"bearerAuth": []}, {}],
+    "callback": [{"callbackApiKey": []}],
+}
+PLAIN_BODIES: dict[str, type[BaseModel]] = {}  # schemas openapi.py adds to the components
+
+
+class PlainRoute(APIRoute):
+    """A route whose endpoint is the request handler itself (see the module docstring).
+
+    Its endpoint must take only the ``Request``; dependencies — the route's or its router's —
+    are refused, since none would run.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        if self.dependant.dependencies or len(self.dependant.path_params) > 0:
+            raise TypeError(f"PlainRoute {path}: the handler takes the Request alone")
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
+        return handler
+
+
+def plain_operation(
+    *,
+    auth: Auth,
+    path_params: tuple[str, ...] = (),
+    headers: tuple[tuple[str, str], ...] = (),
+    body: type[BaseModel] | None = None,
+) -> dict[str, Any]:
+    """``openapi_extra`` of a PlainRoute: what its handler reads — path parameters (strings),
+    optional headers (name, description), a JSON body — and the credentials it checks."""
+    operation: dict[str, Any] = {
+        "parameters": [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in path_params
+        ]
+        + [
+            {
+                "name": name,
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": description,
+            }
+            for name, description in headers
+        ]
+    }
+    if auth in SECURITY:
+        operation["security"] = SECURITY[auth]
+    if body is not None:
+        PLAIN_BODIES[body.__name__] = body
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{body.__name__}"}}
+            },
+        }
+    return operation
 
 
 @dataclass(frozen=True)
@@ -26,16 +101,11 @@ class Endpoint:
 
 
 def iter_endpoints(app: ASGIApp) -> Iterator[Endpoint]:
-    routes: list[BaseRoute] = list(getattr(app, "routes", []))
-    iterate = getattr(routing, "iter_route_contexts", None)
-    pairs = (
-        ((c.original_route, c.path_format) for c in iterate(routes))
-        if iterate is not None
-        else ((r, getattr(r, "path_format", None)) for r in routes)
-    )
-    for route, path in pairs:
+    for context in routing.iter_route_contexts(list(getattr(app, "routes", []))):
+        path = context.path_format
         if path is None:
             continue
+        route = context.original_route
         methods = frozenset(getattr(route, "methods", None) or ())
         yield Endpoint(path, methods, route, compile_path(path)[0])
 

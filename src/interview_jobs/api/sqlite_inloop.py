@@ -12,7 +12,6 @@ The trade: a statement blocks the event loop while it runs. That is fine for the
 of this service; it is why the SQLite pool has one connection (the request's session holds it
 only while it runs statements) and why several API processes should share PostgreSQL, not SQLite
 (a write lock held by another process would make the busy wait block the loop).
-``DB_SQLITE_DRIVER=aiosqlite`` switches back to the threaded driver.
 """
 
 from __future__ import annotations
@@ -97,6 +96,11 @@ class InLoopConnection:
         self._conn = conn
         self._connection: sqlite3.Connection | None = conn
         self._tx = _ImmediateQueue()
+
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The connection itself, for job creation's transaction (``driver.py``)."""
+        return self._conn
 
     @property
     def isolation_level(self) -> str | None:

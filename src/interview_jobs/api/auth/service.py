@@ -7,8 +7,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_jobs.api.auth import repository
-from interview_jobs.api.context import AppContext
 from interview_jobs.api.auth.tokens import AuthUser
+from interview_jobs.api.context import AppContext
 from interview_jobs.api.errors import Conflict, NotFound, RateLimited, Unauthorized
 from interview_jobs.api.models import User
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from interview_jobs.api.driver import ReadSession, Statement
 from interview_jobs.api.models import FileUpload, InterviewJob, table
 from interview_jobs.contracts.common import JobStatus
 
@@ -25,8 +26,10 @@ class Video:
     duration_seconds: float | None
 
 
-_VIDEO = select(files.c.id, files.c.original_file_name, files.c.duration_seconds).where(
-    files.c.id == bindparam("file_id"), files.c.user_id == bindparam("user_id")
+_VIDEO = Statement(
+    select(files.c.id, files.c.original_file_name, files.c.duration_seconds).where(
+        files.c.id == bindparam("file_id"), files.c.user_id == bindparam("user_id")
+    )
 )
 # Jobs point at their file (not the other way round): the question "is this file in use" is
 # asked of the jobs table here, so that the files domain needs nothing of the jobs domain.
@@ -44,8 +47,8 @@ async def get_owned(session: AsyncSession, file_id: int, user_id: int) -> FileUp
     return result.scalar_one_or_none()
 
 
-async def video_of(session: AsyncSession, file_id: int, user_id: int) -> Video | None:
-    row = (await session.execute(_VIDEO, {"file_id": file_id, "user_id": user_id})).one_or_none()
+async def video_of(reads: ReadSession, file_id: int, user_id: int) -> Video | None:
+    row = await reads.read_one(_VIDEO, {"file_id": file_id, "user_id": user_id})
     return Video(*row) if row is not None else None
 
 

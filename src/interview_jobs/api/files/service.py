@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from interview_jobs.api.auth.tokens import AuthUser
 from interview_jobs.api.context import AppContext
 from interview_jobs.api.db import on_commit, on_rollback
+from interview_jobs.api.driver import ReadSession
 from interview_jobs.api.errors import Conflict, NotFound
 from interview_jobs.api.files import repository, storage
 from interview_jobs.api.models import FileUpload
@@ -47,9 +48,9 @@ async def get_owned(session: AsyncSession, user: AuthUser, file_id: int) -> File
     return found
 
 
-async def video_of(session: AsyncSession, user: AuthUser, file_id: int) -> repository.Video:
-    """What a new job needs of the caller's file (in the job's transaction)."""
-    found = await repository.video_of(session, file_id, user.id)
+async def video_of(reads: ReadSession, user: AuthUser, file_id: int) -> repository.Video:
+    """What a new job needs of the caller's file."""
+    found = await repository.video_of(reads, file_id, user.id)
     if found is None:
         raise _not_found(file_id)
     return found

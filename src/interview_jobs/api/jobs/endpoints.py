@@ -11,7 +11,17 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
-from interview_jobs.api.deps import ContextDep, CurrentUser, ReadsDep, SessionDep
+from interview_jobs.api.deps import (
+    ContextDep,
+    CurrentUser,
+    ReadsDep,
+    SessionDep,
+    authenticate,
+    context,
+    json_payload,
+    json_response,
+    validated,
+)
 from interview_jobs.api.errors import BadRequest, Unauthorized, ValidationFailed, error_responses
 from interview_jobs.api.jobs import events, service
 from interview_jobs.api.jobs.schemas import (
@@ -21,12 +31,21 @@ from interview_jobs.api.jobs.schemas import (
     JobOut,
     ListQuery,
 )
+from interview_jobs.api.routes import PlainRoute, plain_operation
 from interview_jobs.contracts.callback import CALLBACK_PATH, CallbackRequest, CallbackResponse
 from interview_jobs.contracts.forward import API_KEY_HEADER
 from interview_jobs.contracts.webhooks import SignatureError, verify
 
 router = APIRouter(
     prefix="/api/interview", tags=["jobs"], responses=error_responses(401, 404, 422, 503)
+)
+# Job creation and the status poll, the requests clients send most, are plain handlers
+# (routes.PlainRoute): each authenticates, parses and renders itself.
+plain_router = APIRouter(
+    prefix="/api/interview",
+    tags=["jobs"],
+    responses=error_responses(401, 404, 422, 503),
+    route_class=PlainRoute,
 )
 callback_router = APIRouter(tags=["callback"])
 
@@ -52,24 +71,27 @@ _CALLBACK_BODY = {
 }
 
 
-@router.post(
+@plain_router.post(
     "/analyze",
     status_code=202,
     response_model=InterviewJobResponse,
     responses=error_responses(400, 409),
+    openapi_extra=plain_operation(
+        auth="bearer",
+        headers=(("Idempotency-Key", "the same key and body within 24 h return the same job"),),
+        body=AnalyzeRequest,
+    ),
 )
-async def analyze(
-    body: AnalyzeRequest,
-    user: CurrentUser,
-    session: SessionDep,
-    ctx: ContextDep,
-    response: Response,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> InterviewJobResponse:
+async def analyze(request: Request) -> Response:
     """Create a job (PENDING) and answer at once; the dispatcher forwards it after commit."""
-    created = await service.create(ctx, session, user, body, idempotency_key)
-    response.headers["Location"] = f"/api/interview/job/{created.job_id}"
-    return InterviewJobResponse(
+    payload = await json_payload(request)
+    user = authenticate(request)
+    assert user is not None
+    body = validated(AnalyzeRequest, payload)
+    created = await service.create(
+        context(request), user, body, request.headers.get("idempotency-key")
+    )
+    answer = InterviewJobResponse(
         job_id=created.job_id,
         status=created.status,
         message=(
@@ -81,11 +103,20 @@ async def analyze(
         created_at=created.created_at,
         estimated_completion_time=created.estimated_completion_at,
     )
+    location = {"Location": f"/api/interview/job/{created.job_id}"}
+    return json_response(answer, status_code=202, headers=location)
 
 
-@router.get("/job/{job_id}", response_model=JobOut)
-async def get_job(job_id: str, user: CurrentUser, reads: ReadsDep) -> JobOut:
-    return JobOut.of(await service.read(reads, user, job_id))
+@plain_router.get(
+    "/job/{job_id}",
+    response_model=JobOut,
+    openapi_extra=plain_operation(auth="bearer", path_params=("job_id",)),
+)
+async def get_job(request: Request) -> Response:
+    user = authenticate(request)
+    assert user is not None
+    job = await service.read(context(request).db.driver, user, request.path_params["job_id"])
+    return json_response(JobOut.of(job))
 
 
 @router.get("/job/{job_id}/detail", response_model=JobDetailOut)

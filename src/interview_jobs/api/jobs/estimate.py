@@ -18,8 +18,8 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
+from interview_jobs.api.driver import ReadSession
 from interview_jobs.api.jobs import repository
-from interview_jobs.api.reads import ReadSession
 from interview_jobs.config import Settings
 
 STATS_TTL_SECONDS = 5.0

@@ -17,11 +17,11 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 
+from interview_jobs.api.driver import ReadSession
 from interview_jobs.api.errors import ServiceUnavailable
 from interview_jobs.api.jobs import repository
 from interview_jobs.api.jobs.feed import JobFeed
 from interview_jobs.api.jobs.repository import JobRow
-from interview_jobs.api.reads import ReadSession
 
 RETRY_MS = 2000
 READ_RETRY_SECONDS = 1.0

@@ -2,11 +2,13 @@
 dispatcher's claims and deadlines.
 
 * **Reading** a job is one reader: the ``read_*`` functions, on the read session
-  (``api/reads.py``), give typed rows (:class:`JobRow`, :class:`JobDetailRow`). Every read of a
+  (``api/driver.py``), give typed rows (:class:`JobRow`, :class:`JobDetailRow`). Every read of a
   user's job starts from :func:`readable`, the one place that scopes a statement to its owner
   (polar's ``get_readable_statement``); only the AI backend's callback reads a job by its id alone.
-* **Writing** happens in the caller's transaction (an ``AsyncSession``); functions here only
-  execute statements, they never commit.
+* **Creating** a job (:func:`create_job`, and the Idempotency-Key's claim before it) runs in a
+  driver transaction of its own (docs/ARCHITECTURE.md, "The one exception").
+* **Every other write** happens in the caller's transaction (an ``AsyncSession``); functions here
+  only execute statements, they never commit.
 
 Statements are built once, at import, and executed with parameters: a statement built per call
 pays SQLAlchemy's cache-key computation for every value.
@@ -34,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_jobs.api.db import insert_ignore
+from interview_jobs.api.driver import ReadSession, Statement, Transaction
 from interview_jobs.api.models import (
     AppliedWebhook,
     IdempotencyKey,
@@ -42,7 +45,6 @@ from interview_jobs.api.models import (
     UTCDateTime,
     table,
 )
-from interview_jobs.api.reads import Query, ReadSession
 from interview_jobs.contracts.common import AnalysisType, JobStatus
 
 jobs = table(InterviewJob)
@@ -97,19 +99,21 @@ def readable(row: type[JobRow] = JobRow) -> Select[Any]:
     return select(*_columns(row)).where(jobs.c.user_id == bindparam("owner_id"))
 
 
-_READABLE_JOB = Query(readable().where(jobs.c.job_id == bindparam("job_id")))
-_READABLE_DETAIL = Query(readable(JobDetailRow).where(jobs.c.job_id == bindparam("job_id")))
-_JOB_FOR_CALLBACK = Query(select(*JOB_COLUMNS).where(jobs.c.job_id == bindparam("job_id")))
+_READABLE_JOB = Statement(readable().where(jobs.c.job_id == bindparam("job_id")))
+_READABLE_DETAIL = Statement(readable(JobDetailRow).where(jobs.c.job_id == bindparam("job_id")))
+_JOB_FOR_CALLBACK = Statement(select(*JOB_COLUMNS).where(jobs.c.job_id == bindparam("job_id")))
 
 
-def _page(with_status: bool, with_cursor: bool) -> Query:
+def _page(with_status: bool, with_cursor: bool) -> Statement:
     stmt = readable()
     if with_status:
         stmt = stmt.where(jobs.c.status == bindparam("status", type_=jobs.c.status.type))
     if with_cursor:
         cursor = tuple_(bindparam("before_created", type_=UTCDateTime()), bindparam("before_id"))
         stmt = stmt.where(tuple_(jobs.c.created_at, jobs.c.id) < cursor)
-    return Query(stmt.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(bindparam("n")))
+    return Statement(
+        stmt.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(bindparam("n"))
+    )
 
 
 _PAGES = {(s, c): _page(s, c) for s in (False, True) for c in (False, True)}
@@ -117,12 +121,12 @@ _PAGES = {(s, c): _page(s, c) for s in (False, True) for c in (False, True)}
 
 # ---- the reader ----
 async def read_job(reads: ReadSession, owner_id: int, job_id: str) -> JobRow | None:
-    row = await reads.one(_READABLE_JOB, {"owner_id": owner_id, "job_id": job_id})
+    row = await reads.read_one(_READABLE_JOB, {"owner_id": owner_id, "job_id": job_id})
     return JobRow(*row) if row is not None else None
 
 
 async def read_detail(reads: ReadSession, owner_id: int, job_id: str) -> JobDetailRow | None:
-    row = await reads.one(_READABLE_DETAIL, {"owner_id": owner_id, "job_id": job_id})
+    row = await reads.read_one(_READABLE_DETAIL, {"owner_id": owner_id, "job_id": job_id})
     return JobDetailRow(*row) if row is not None else None
 
 
@@ -141,22 +145,24 @@ async def read_page(
         params["status"] = status
     if before is not None:
         params["before_created"], params["before_id"] = before.created_at, before.id
-    rows = await reads.all(_PAGES[(status is not None, before is not None)], params)
+    rows = await reads.read(_PAGES[(status is not None, before is not None)], params)
     return [JobRow(*row) for row in rows]
 
 
 async def read_for_callback(reads: ReadSession, job_id: str) -> JobRow | None:
     """A job by its id alone: for the AI backend, which is not a user."""
-    row = await reads.one(_JOB_FOR_CALLBACK, {"job_id": job_id})
+    row = await reads.read_one(_JOB_FOR_CALLBACK, {"job_id": job_id})
     return JobRow(*row) if row is not None else None
 
 
-# (status = a OR status = b, not IN: an IN list is expanded at execution, which a Query compiled
+# (status = a OR status = b, not IN: an IN list is expanded at execution, which a Statement compiled
 # once cannot do)
-_COUNT_ACTIVE = Query(
-    select(func.count()).select_from(jobs).where(or_(*(jobs.c.status == s for s in ACTIVE_STATUSES)))
+_COUNT_ACTIVE = Statement(
+    select(func.count())
+    .select_from(jobs)
+    .where(or_(*(jobs.c.status == s for s in ACTIVE_STATUSES)))
 )
-_RECENT_PROCESSING = Query(
+_RECENT_PROCESSING = Statement(
     select(jobs.c.processing_seconds)
     .where(jobs.c.status == JobStatus.COMPLETED, jobs.c.processing_seconds.is_not(None))
     .order_by(jobs.c.finished_at.desc())
@@ -165,25 +171,113 @@ _RECENT_PROCESSING = Query(
 
 
 async def count_active(reads: ReadSession) -> int:
-    row = await reads.one(_COUNT_ACTIVE, {})
+    row = await reads.read_one(_COUNT_ACTIVE, {})
     return int(row[0]) if row is not None else 0
 
 
 async def recent_processing_seconds(reads: ReadSession, sample: int = 50) -> list[float]:
-    return [float(row[0]) for row in await reads.all(_RECENT_PROCESSING, {"sample": sample})]
+    return [float(row[0]) for row in await reads.read(_RECENT_PROCESSING, {"sample": sample})]
 
 
-# ---- writes: jobs and their first forward ----
-_INSERT_JOB = insert(jobs).returning(jobs.c.id)
+# ---- creation: the job, its first forward, and the Idempotency-Key's claim ----
+# Every column a new job sets (the ORM's Python-side defaults do not run on the driver).
+NEW_JOB_FIELDS = (
+    "job_id", "user_id", "video_url", "status", "file_id", "file_name", "analysis_type",
+    "created_at", "updated_at", "attempt", "duration_seconds", "deadline_at",
+    "estimated_completion_at",
+)  # fmt: skip
+_NEW_JOB = Statement(
+    insert(jobs)
+    .values({name: bindparam(f"new_{name}", type_=jobs.c[name].type) for name in NEW_JOB_FIELDS})
+    .returning(jobs.c.id)
+)
+_FIRST_FORWARD = Statement(
+    insert(outbox)
+    .values(
+        job_pk=bindparam("job_pk", type_=outbox.c.job_pk.type),
+        attempt=1,
+        available_at=bindparam("now", type_=outbox.c.available_at.type),
+        created_at=bindparam("now", type_=outbox.c.created_at.type),
+        tries=0,
+    )
+    .returning(outbox.c.id)
+)
+_KEY_COLUMNS = ("user_id", "key", "request_hash", "job_id", "created_at")
+_CLAIM_KEY = {
+    dialect: Statement(
+        insert_ignore(idempotency_keys, dialect)
+        .values(
+            {c: bindparam(f"claim_{c}", type_=idempotency_keys.c[c].type) for c in _KEY_COLUMNS}
+        )
+        .returning(idempotency_keys.c.key)
+    )
+    for dialect in ("sqlite", "postgresql")
+}
+
+
+async def create_job(tx: Transaction, job: dict[str, Any]) -> int:
+    """A new job (``job`` has every field of NEW_JOB_FIELDS) and its first outbox row; the
+    job's primary key."""
+    [(job_pk,)] = await tx.write(_NEW_JOB, {f"new_{name}": job[name] for name in NEW_JOB_FIELDS})
+    await tx.write(_FIRST_FORWARD, {"job_pk": job_pk, "now": job["created_at"]})
+    return int(job_pk)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldKey:
+    request_hash: str
+    job_id: str
+    created_at: datetime
+
+
+_HELD_KEY = Statement(
+    select(
+        idempotency_keys.c.request_hash, idempotency_keys.c.job_id, idempotency_keys.c.created_at
+    ).where(
+        idempotency_keys.c.user_id == bindparam("user_id"),
+        idempotency_keys.c.key == bindparam("key"),
+    )
+)
+_DROP_KEY = Statement(
+    delete(idempotency_keys)
+    .where(
+        idempotency_keys.c.user_id == bindparam("user_id"),
+        idempotency_keys.c.key == bindparam("key"),
+    )
+    .returning(idempotency_keys.c.key)
+)
+_PURGE_KEYS = delete(idempotency_keys).where(
+    idempotency_keys.c.created_at < bindparam("older_than", type_=UTCDateTime())
+)
+
+
+async def claim_idempotency(
+    tx: Transaction, user_id: int, key: str, request_hash: str, job_id: str, now: datetime
+) -> bool:
+    """Record the key; False if a (possibly concurrent) request holds it already."""
+    values = (user_id, key, request_hash, job_id, now)
+    params = {f"claim_{c}": v for c, v in zip(_KEY_COLUMNS, values, strict=True)}
+    return bool(await tx.write(_CLAIM_KEY[tx.dialect.name], params))
+
+
+async def held_idempotency(tx: Transaction, user_id: int, key: str) -> HeldKey | None:
+    row = await tx.read_one(_HELD_KEY, {"user_id": user_id, "key": key})
+    return HeldKey(*row) if row is not None else None
+
+
+async def drop_idempotency(tx: Transaction, user_id: int, key: str) -> None:
+    await tx.write(_DROP_KEY, {"user_id": user_id, "key": key})
+
+
+async def purge_idempotency(session: AsyncSession, older_than: datetime) -> None:
+    await session.execute(_PURGE_KEYS, {"older_than": older_than})
+
+
+# ---- other writes (in the caller's session) ----
 _INSERT_OUTBOX = insert(outbox)
 _DELETE_JOB = delete(jobs).where(jobs.c.id == bindparam("job_pk"))
 _DELETE_OUTBOX = delete(outbox).where(outbox.c.job_pk == bindparam("job_pk"))
 _DELETE_OUTBOX_OF_ATTEMPT = _DELETE_OUTBOX.where(outbox.c.attempt == bindparam("attempt"))
-
-
-async def insert_job(session: AsyncSession, values: dict[str, Any]) -> int:
-    """A new job row (``values`` by column name); its primary key."""
-    return int((await session.execute(_INSERT_JOB, values)).scalar_one())
 
 
 async def add_outbox(
@@ -213,56 +307,6 @@ async def drop_outbox(session: AsyncSession, job_pk: int, attempt: int | None = 
         await session.execute(_DELETE_OUTBOX, {"job_pk": job_pk})
     else:
         await session.execute(_DELETE_OUTBOX_OF_ATTEMPT, {"job_pk": job_pk, "attempt": attempt})
-
-
-# ---- idempotency keys ----
-@dataclass(frozen=True, slots=True)
-class HeldKey:
-    request_hash: str
-    job_id: str
-    created_at: datetime
-
-
-_HELD_KEY = select(
-    idempotency_keys.c.request_hash, idempotency_keys.c.job_id, idempotency_keys.c.created_at
-).where(
-    idempotency_keys.c.user_id == bindparam("user_id"), idempotency_keys.c.key == bindparam("key")
-)
-_DROP_KEY = delete(idempotency_keys).where(
-    idempotency_keys.c.user_id == bindparam("user_id"), idempotency_keys.c.key == bindparam("key")
-)
-_PURGE_KEYS = delete(idempotency_keys).where(
-    idempotency_keys.c.created_at < bindparam("older_than", type_=UTCDateTime())
-)
-
-
-async def claim_idempotency(
-    session: AsyncSession, user_id: int, key: str, request_hash: str, job_id: str, now: datetime
-) -> bool:
-    """Record the key; False if a (possibly concurrent) request holds it already."""
-    stmt = insert_ignore(idempotency_keys, session.get_bind().dialect.name)
-    values = {
-        "user_id": user_id,
-        "key": key,
-        "request_hash": request_hash,
-        "job_id": job_id,
-        "created_at": now,
-    }
-    result = await session.execute(stmt, values)
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-async def held_idempotency(session: AsyncSession, user_id: int, key: str) -> HeldKey | None:
-    row = (await session.execute(_HELD_KEY, {"user_id": user_id, "key": key})).one_or_none()
-    return HeldKey(*row) if row is not None else None
-
-
-async def drop_idempotency(session: AsyncSession, user_id: int, key: str) -> None:
-    await session.execute(_DROP_KEY, {"user_id": user_id, "key": key})
-
-
-async def purge_idempotency(session: AsyncSession, older_than: datetime) -> None:
-    await session.execute(_PURGE_KEYS, {"older_than": older_than})
 
 
 # ---- applied webhook ids ----

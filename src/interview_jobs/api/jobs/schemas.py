@@ -111,9 +111,7 @@ class JobDetailOut(JobOut):
 
     @classmethod
     def of_detail(cls, job: JobDetailRow, analysis: dict[str, Any] | None) -> Self:
-        return cls(
-            **_shown(job), detailed_analysis=analysis, duration_seconds=job.duration_seconds
-        )
+        return cls(**_shown(job), detailed_analysis=analysis, duration_seconds=job.duration_seconds)
 
 
 def _shown(job: JobRow) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from interview_jobs.api.auth.tokens import AuthUser
 from interview_jobs.api.context import AppContext
 from interview_jobs.api.db import on_commit
+from interview_jobs.api.driver import ReadSession, Transaction
 from interview_jobs.api.errors import Conflict, NotFound, ValidationFailed
 from interview_jobs.api.files import service as file_service
 from interview_jobs.api.files.signing import content_path
@@ -28,7 +29,6 @@ from interview_jobs.api.jobs.repository import JobDetailRow, JobRow, jobs
 from interview_jobs.api.jobs.schemas import AnalyzeRequest
 from interview_jobs.api.jobs.transitions import transition
 from interview_jobs.api.models import utcnow
-from interview_jobs.api.reads import ReadSession
 from interview_jobs.contracts.callback import CallbackRequest
 from interview_jobs.contracts.common import AnalysisType, JobStatus
 
@@ -51,13 +51,10 @@ class Created:
 
 
 async def create(
-    ctx: AppContext,
-    session: AsyncSession,
-    user: AuthUser,
-    body: AnalyzeRequest,
-    idempotency_key: str | None,
+    ctx: AppContext, user: AuthUser, body: AnalyzeRequest, idempotency_key: str | None
 ) -> Created:
-    """A new PENDING job and its first outbox row, in ``session``'s transaction; with an
+    """A new PENDING job and its first outbox row, in one transaction on the driver (the one
+    exception to "the request owns the transaction": docs/ARCHITECTURE.md); with an
     Idempotency-Key, the key is claimed in the same transaction (or the job an earlier request
     made is returned). The dispatcher is woken once it commits."""
     if idempotency_key is not None and not (0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH):
@@ -66,58 +63,55 @@ async def create(
         )
     now = utcnow()
     job_id = str(uuid.uuid4())
-    if idempotency_key is not None:
-        earlier = await _claim_key(ctx, session, user, body, idempotency_key, job_id, now)
-        if earlier is not None:
-            return Created(
-                earlier.job_id,
-                earlier.status,
-                earlier.analysis_type,
-                earlier.created_at,
-                earlier.estimated_completion_at,
-                replayed=True,
-            )
+    reads = ctx.db.driver
     video_url, duration, file_name = body.video_url, None, None
     if body.file_id is not None:
-        video = await file_service.video_of(session, user, body.file_id)
+        # Read before the transaction: a file deleted in between fails the job's foreign key
+        # (409, a conflict); a job never loses its file.
+        video = await file_service.video_of(reads, user, body.file_id)
         duration, file_name = video.duration_seconds, video.original_file_name
         video_url = video_url or f"{ctx.settings.api_url}{content_path(video.id)}"
     assert video_url is not None  # AnalyzeRequest requires videoUrl or fileId
-    await ctx.queue_stats.refresh(ctx.db.reads)
+    await ctx.queue_stats.refresh(reads)
     estimated = ctx.queue_stats.estimate(ctx.settings, now, duration)
-    job_pk = await repository.insert_job(
-        session,
-        {
-            "job_id": job_id,
-            "user_id": user.id,
-            "video_url": video_url,
-            "status": JobStatus.PENDING,
-            "file_id": body.file_id,
-            "file_name": file_name,
-            "analysis_type": body.analysis_type,
-            "created_at": now,
-            "updated_at": now,
-            "attempt": 1,
-            "duration_seconds": duration,
-            # Even a job the AI backend never accepts must end: see dispatch.py.
-            "deadline_at": now + timedelta(seconds=ctx.settings.job_deadline_seconds),
-            "estimated_completion_at": estimated,
-        },
-    )
-    await repository.add_outbox(session, job_pk, 1, now)
-    on_commit(session, lambda: _created(ctx))
-    return Created(job_id, JobStatus.PENDING, body.analysis_type, now, estimated, replayed=False)
-
-
-def _created(ctx: AppContext) -> None:
+    job = {
+        "job_id": job_id,
+        "user_id": user.id,
+        "video_url": video_url,
+        "status": JobStatus.PENDING,
+        "file_id": body.file_id,
+        "file_name": file_name,
+        "analysis_type": body.analysis_type,
+        "created_at": now,
+        "updated_at": now,
+        "attempt": 1,
+        "duration_seconds": duration,
+        # Even a job the AI backend never accepts must end: see dispatch.py.
+        "deadline_at": now + timedelta(seconds=ctx.settings.job_deadline_seconds),
+        "estimated_completion_at": estimated,
+    }
+    async with ctx.db.driver.transaction() as tx:
+        if idempotency_key is not None:
+            earlier = await _claim_key(ctx, tx, user, body, idempotency_key, job_id, now)
+            if earlier is not None:
+                return Created(
+                    earlier.job_id,
+                    earlier.status,
+                    earlier.analysis_type,
+                    earlier.created_at,
+                    earlier.estimated_completion_at,
+                    replayed=True,
+                )
+        await repository.create_job(tx, job)
     ctx.queue_stats.active += 1
     ctx.wake_dispatcher()
     ctx.metrics.jobs_created.inc()
+    return Created(job_id, JobStatus.PENDING, body.analysis_type, now, estimated, replayed=False)
 
 
 async def _claim_key(
     ctx: AppContext,
-    session: AsyncSession,
+    tx: Transaction,
     user: AuthUser,
     body: AnalyzeRequest,
     key: str,
@@ -127,16 +121,16 @@ async def _claim_key(
     """Take the Idempotency-Key for a new job, or return the job an earlier request made."""
     fingerprint = body.fingerprint()
     for _ in range(2):
-        if await repository.claim_idempotency(session, user.id, key, fingerprint, job_id, now):
+        if await repository.claim_idempotency(tx, user.id, key, fingerprint, job_id, now):
             return None
-        held = await repository.held_idempotency(session, user.id, key)
+        held = await repository.held_idempotency(tx, user.id, key)
         if held is None:
             continue  # expired and purged in between: claim again
         expired = held.created_at < now - timedelta(seconds=ctx.settings.idempotency_ttl_seconds)
-        earlier = None if expired else await repository.read_job(ctx.db.reads, user.id, held.job_id)
+        earlier = None if expired else await repository.read_job(tx, user.id, held.job_id)
         if earlier is None:
             # Expired, or its job was deleted: the key is free again.
-            await repository.drop_idempotency(session, user.id, key)
+            await repository.drop_idempotency(tx, user.id, key)
             continue
         if held.request_hash != fingerprint:
             raise ValidationFailed(
@@ -172,9 +166,7 @@ async def list_jobs(
 ) -> tuple[list[JobRow], bool]:
     """A page of the user's jobs, newest first, and whether there is a next page."""
     anchor = await read(reads, user, before) if before is not None else None
-    rows = await repository.read_page(
-        reads, user.id, status=status, before=anchor, limit=limit + 1
-    )
+    rows = await repository.read_page(reads, user.id, status=status, before=anchor, limit=limit + 1)
     return rows[:limit], len(rows) > limit
 
 
@@ -187,7 +179,7 @@ def analysis_of(job: JobDetailRow) -> dict[str, Any] | None:
 
 # ---- cancel, delete ----
 async def cancel(ctx: AppContext, session: AsyncSession, user: AuthUser, job_id: str) -> JobRow:
-    job = await read(ctx.db.reads, user, job_id)
+    job = await read(ctx.db.driver, user, job_id)
     now = utcnow()
     cancelled = await transition(
         session,
@@ -198,7 +190,7 @@ async def cancel(ctx: AppContext, session: AsyncSession, user: AuthUser, job_id:
         now=now,
     )
     if cancelled is None:
-        current = await repository.read_job(ctx.db.reads, user.id, job_id)
+        current = await repository.read_job(ctx.db.driver, user.id, job_id)
         status = current.status if current is not None else job.status
         raise Conflict(
             f"Job {job_id} is {status}; only a PENDING or PROCESSING job can be cancelled."
@@ -208,7 +200,7 @@ async def cancel(ctx: AppContext, session: AsyncSession, user: AuthUser, job_id:
 
 
 async def delete(ctx: AppContext, session: AsyncSession, user: AuthUser, job_id: str) -> None:
-    job = await read(ctx.db.reads, user, job_id)
+    job = await read(ctx.db.driver, user, job_id)
     await repository.delete_job(session, job.id)
     await ctx.feed.changed(session, job.id)
 
@@ -223,7 +215,7 @@ class CallbackOutcome:
 
 
 async def _callback_job(ctx: AppContext, job_id: str) -> JobRow:
-    job = await repository.read_for_callback(ctx.db.reads, job_id)
+    job = await repository.read_for_callback(ctx.db.driver, job_id)
     if job is None:
         raise job_not_found(job_id)
     return job

@@ -1,0 +1,255 @@
+"""Statements run on the database driver itself: the read session, and job creation's transaction.
+
+SQLAlchemy builds every statement here (Core, once, at import); a :class:`Statement` compiles it
+once per dialect and works out its parameter order and the bind and result processors of its
+columns through SQLAlchemy's type API, so the values are those a normal execution would give.
+What is skipped is SQLAlchemy's execution layer — measured here (``bench/api_throughput.py``
+and a profile of it) its asyncio greenlets, pool checkout and reset and result wrappers cost
+several times the statement itself, on the two requests clients send most.
+
+* **The read session** (:meth:`Driver.read`, in the style of polar's read session): the SELECTs
+  of read-only requests, one statement at a time, outside any transaction. SQLite: a read-only
+  connection (``query_only``) in autocommit mode on the event loop's thread (WAL: each
+  statement sees the latest commit and never waits for the writer). PostgreSQL: a connection of
+  the driver's own asyncpg pool, one round trip (no BEGIN/ROLLBACK around it).
+* **Job creation's transaction** (:meth:`Driver.transaction`): the only write that runs here
+  (docs/ARCHITECTURE.md, "The one exception"). SQLite: the write pool's in-loop connection
+  between ``BEGIN IMMEDIATE`` and ``COMMIT``, nothing awaited in between, so nothing else on the
+  event loop can interleave. PostgreSQL: an asyncpg transaction on the driver's pool.
+
+Driver errors leave as the API's errors (:func:`interview_jobs.api.errors.translated`), as the
+write engine's do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import asyncpg
+from sqlalchemy import Delete, Insert, Select, Update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.types import TypeDecorator
+
+from interview_jobs.api.errors import translated
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    sql: str
+    names: tuple[str, ...]
+    binders: tuple[Callable[[Any], Any] | None, ...]
+    readers: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, processor) with work to do
+    constants: dict[str, Any]  # parameters the compiler added itself (e.g. SQLite's OFFSET 0)
+
+    def args(self, params: Mapping[str, Any]) -> list[Any]:
+        """The driver's positional arguments for ``params``, bind processors applied."""
+        values = [params[n] if n in params else self.constants[n] for n in self.names]
+        return [
+            binder(value) if binder else value
+            for value, binder in zip(values, self.binders, strict=True)
+        ]
+
+    def rows(self, raw: Sequence[Sequence[Any]]) -> list[Row]:
+        if not self.readers:
+            return [tuple(r) for r in raw]
+        rows = []
+        for r in raw:
+            values = list(r)
+            for index, reader in self.readers:
+                values[index] = reader(values[index])
+            rows.append(tuple(values))
+        return rows
+
+
+class Statement:
+    """A Core statement (a SELECT, or a DML statement whose RETURNING columns are its rows),
+    compiled once per dialect."""
+
+    def __init__(self, stmt: Select[Any] | Insert | Update | Delete) -> None:
+        self.stmt = stmt
+        self._plans: dict[str, _Plan] = {}
+
+    def plan(self, dialect: Dialect) -> _Plan:
+        plan = self._plans.get(dialect.name)
+        if plan is None:
+            compiled = self.stmt.compile(dialect=dialect)
+            names = tuple(compiled.positiontup or ())
+            binders = tuple(
+                compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+                for name in names
+            )
+            processors = [_reader(c.type, dialect) for c in self.stmt.exported_columns]
+            readers = tuple((i, r) for i, r in enumerate(processors) if r is not None)
+            plan = self._plans[dialect.name] = _Plan(
+                compiled.string, names, binders, readers, dict(compiled.params)
+            )
+        return plan
+
+
+def _reader(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    if dialect.name == "postgresql" and not isinstance(type_, TypeDecorator):
+        # asyncpg already returns Python values; only our own decorators (UTC datetimes, enums)
+        # have work to do.
+        return None
+    processor: Callable[[Any], Any] | None = type_.dialect_impl(dialect).result_processor(
+        dialect, None
+    )
+    return processor
+
+
+class ReadSession(Protocol):
+    """What read-only code may do with the driver: run SELECTs."""
+
+    async def read(self, stmt: Statement, params: Mapping[str, Any]) -> list[Row]: ...
+
+    async def read_one(self, stmt: Statement, params: Mapping[str, Any]) -> Row | None: ...
+
+
+class Transaction(ReadSession, Protocol):
+    """Reads and writes inside :meth:`Driver.transaction`."""
+
+    dialect: Dialect
+
+    async def write(self, stmt: Statement, params: Mapping[str, Any]) -> list[Row]:
+        """Execute a write; the rows of its RETURNING columns."""
+        ...
+
+
+class Driver:
+    """The driver-level connections of one database (see the module docstring)."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        sqlite_path: str | None = None,
+        postgres_dsn: str | None = None,
+        pool_size: int = 10,
+    ) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect
+        self._sqlite_path = sqlite_path
+        self._sqlite: sqlite3.Connection | None = None
+        self._dsn = postgres_dsn
+        self._pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+        self._pool_lock = asyncio.Lock()
+
+    async def read(self, stmt: Statement, params: Mapping[str, Any]) -> list[Row]:
+        plan = stmt.plan(self.dialect)
+        args = plan.args(params)
+        with translated():
+            if self._sqlite_path is not None:
+                raw: Sequence[Sequence[Any]] = self._reader().execute(plan.sql, args).fetchall()
+            else:
+                raw = await (await self._postgres()).fetch(plan.sql, *args)
+        return plan.rows(raw)
+
+    async def read_one(self, stmt: Statement, params: Mapping[str, Any]) -> Row | None:
+        rows = await self.read(stmt, params)
+        return rows[0] if rows else None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """One write transaction: committed when the block ends, rolled back if it raises."""
+        with translated():
+            if self._sqlite_path is not None:
+                # The write pool's own (single) connection: SQLite has one writer per file.
+                pooled = await self.engine.raw_connection()
+                try:
+                    connection = pooled.driver_connection.sqlite  # type: ignore[union-attr]
+                    tx = _SQLiteTransaction(self.dialect, connection)
+                    connection.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield tx
+                        connection.commit()
+                    except BaseException:
+                        connection.rollback()
+                        raise
+                finally:
+                    pooled.close()  # back to the pool
+            else:
+                pool = await self._postgres()
+                async with pool.acquire() as conn, conn.transaction():
+                    yield _PostgresTransaction(self.dialect, conn)
+
+    def _reader(self) -> sqlite3.Connection:
+        if self._sqlite is None:
+            assert self._sqlite_path is not None
+            conn = sqlite3.connect(self._sqlite_path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA query_only=ON")
+            conn.execute("PRAGMA busy_timeout=5000")
+            self._sqlite = conn
+        return self._sqlite
+
+    async def _postgres(self) -> asyncpg.Pool:
+        if self._pool is not None:
+            return self._pool
+        async with self._pool_lock:
+            if self._pool is None:
+                # min_size=0: an API that starts while the database is down still starts.
+                self._pool = await asyncpg.create_pool(
+                    self._dsn, min_size=0, max_size=self._pool_size, reset=_nothing_to_reset
+                )
+            return self._pool
+
+    async def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
+            self._sqlite = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+
+class _TransactionBase:
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+
+    async def _run(self, plan: _Plan, args: list[Any]) -> Sequence[Sequence[Any]]:
+        raise NotImplementedError
+
+    async def read(self, stmt: Statement, params: Mapping[str, Any]) -> list[Row]:
+        plan = stmt.plan(self.dialect)
+        return plan.rows(await self._run(plan, plan.args(params)))
+
+    async def read_one(self, stmt: Statement, params: Mapping[str, Any]) -> Row | None:
+        rows = await self.read(stmt, params)
+        return rows[0] if rows else None
+
+    write = read  # the same call: a write's rows are those of its RETURNING columns
+
+
+class _SQLiteTransaction(_TransactionBase):
+    """Statements in :meth:`Driver.transaction` on SQLite: synchronous, on the loop's thread
+    (nothing here suspends, so no other task runs between BEGIN and COMMIT)."""
+
+    def __init__(self, dialect: Dialect, connection: sqlite3.Connection) -> None:
+        super().__init__(dialect)
+        self._connection = connection
+
+    async def _run(self, plan: _Plan, args: list[Any]) -> Sequence[Sequence[Any]]:
+        return self._connection.execute(plan.sql, args).fetchall()
+
+
+class _PostgresTransaction(_TransactionBase):
+    def __init__(self, dialect: Dialect, connection: asyncpg.Connection) -> None:
+        super().__init__(dialect)
+        self._connection = connection
+
+    async def _run(self, plan: _Plan, args: list[Any]) -> Sequence[Sequence[Any]]:
+        result: Sequence[Sequence[Any]] = await self._connection.fetch(plan.sql, *args)
+        return result
+
+
+async def _nothing_to_reset(_: asyncpg.Connection) -> None:
+    """The pool's connections only run single statements or whole transactions: no session
+    state to reset (asyncpg's default reset is one more round trip on every release)."""
