@@ -273,7 +273,7 @@ def test_a_job_row_is_written_as_the_contract_says(
         id=7, job_id="6f1c", user_id=3, status=JobStatus(status),
         analysis_type=AnalysisType.SPEECH, video_url=VIDEO, file_id=12, file_name="me.mp4",
         created_at=created, updated_at=created, error_message=error, progress=None, attempt=2,
-        estimated_completion_at=eta, forwarded_at=None,
+        estimated_completion_at=eta,
     )  # fmt: skip
     written = json.loads(JobOut.of(row).model_dump_json(by_alias=True))
     assert written == {

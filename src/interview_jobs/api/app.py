@@ -107,10 +107,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.ctx = ctx
     install_error_handlers(app)
-    # Routes are matched in order, one by one: the jobs routes (job creation and the polled
-    # status first) come before the rarer ones. No two routers share a path, so the order
-    # changes nothing else.
-    app.include_router(job_endpoints.plain_router)
+    # Routes are matched in order, one by one: job creation and the polled status first, then
+    # the other jobs routes, then the rarer ones. No two routes share a path and method, so the
+    # order changes nothing else.
+    job_endpoints.add_plain_routes(app.router)
     app.include_router(job_endpoints.router)
     app.include_router(job_endpoints.callback_router)
     app.include_router(auth_endpoints.router)

@@ -58,8 +58,8 @@ ACTIVE_STATUSES = frozenset({JobStatus.PENDING, JobStatus.PROCESSING})
 # ---- rows ----
 @dataclass(frozen=True, slots=True)
 class JobRow:
-    """A job as the API shows it: its columns of the same names (no analysis, no bookkeeping
-    the responses do not show but ``forwarded_at``, which the callback needs)."""
+    """A job as the API shows it: its columns of the same names (not the analysis, nor the
+    dispatcher's bookkeeping)."""
 
     id: int
     job_id: str
@@ -75,7 +75,6 @@ class JobRow:
     progress: int | None
     attempt: int
     estimated_completion_at: datetime | None
-    forwarded_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +83,13 @@ class JobDetailRow(JobRow):
 
     detailed_analysis: str | None
     duration_seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackJobRow(JobRow):
+    """A job as a callback needs it: since when its current attempt was forwarded."""
+
+    forwarded_at: datetime | None
 
 
 def _columns(row: type[JobRow]) -> list[Column[Any]]:
@@ -101,7 +107,9 @@ def readable(row: type[JobRow] = JobRow) -> Select[Any]:
 
 _READABLE_JOB = Statement(readable().where(jobs.c.job_id == bindparam("job_id")))
 _READABLE_DETAIL = Statement(readable(JobDetailRow).where(jobs.c.job_id == bindparam("job_id")))
-_JOB_FOR_CALLBACK = Statement(select(*JOB_COLUMNS).where(jobs.c.job_id == bindparam("job_id")))
+_JOB_FOR_CALLBACK = Statement(
+    select(*_columns(CallbackJobRow)).where(jobs.c.job_id == bindparam("job_id"))
+)
 
 
 def _page(with_status: bool, with_cursor: bool) -> Statement:
@@ -149,10 +157,10 @@ async def read_page(
     return [JobRow(*row) for row in rows]
 
 
-async def read_for_callback(reads: ReadSession, job_id: str) -> JobRow | None:
+async def read_for_callback(reads: ReadSession, job_id: str) -> CallbackJobRow | None:
     """A job by its id alone: for the AI backend, which is not a user."""
     row = await reads.read_one(_JOB_FOR_CALLBACK, {"job_id": job_id})
-    return JobRow(*row) if row is not None else None
+    return CallbackJobRow(*row) if row is not None else None
 
 
 # (status = a OR status = b, not IN: an IN list is expanded at execution, which a Statement compiled

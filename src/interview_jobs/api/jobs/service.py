@@ -25,7 +25,7 @@ from interview_jobs.api.errors import Conflict, NotFound, ValidationFailed
 from interview_jobs.api.files import service as file_service
 from interview_jobs.api.files.signing import content_path
 from interview_jobs.api.jobs import estimate, repository
-from interview_jobs.api.jobs.repository import JobDetailRow, JobRow, jobs
+from interview_jobs.api.jobs.repository import CallbackJobRow, JobDetailRow, JobRow, jobs
 from interview_jobs.api.jobs.schemas import AnalyzeRequest
 from interview_jobs.api.jobs.transitions import transition
 from interview_jobs.api.models import utcnow
@@ -214,7 +214,7 @@ class CallbackOutcome:
     applied: bool
 
 
-async def _callback_job(ctx: AppContext, job_id: str) -> JobRow:
+async def _callback_job(ctx: AppContext, job_id: str) -> CallbackJobRow:
     job = await repository.read_for_callback(ctx.db.driver, job_id)
     if job is None:
         raise job_not_found(job_id)
@@ -275,7 +275,7 @@ async def apply_callback(
 async def _apply(
     ctx: AppContext,
     session: AsyncSession,
-    job: JobRow,
+    job: CallbackJobRow,
     target: JobStatus,
     attempt: int,
     body: CallbackRequest,

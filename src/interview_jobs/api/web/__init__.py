@@ -4,9 +4,11 @@ Everything the page needs ships inside this package (``static/``: HTML, JS modul
 vendored uPlot chart library) — no build step at run time and no CDN, so it works offline. The page
 talks to the same API as every other client (``/api/...`` with a bearer token).
 
-``mount_web(app)`` adds the routes and a small middleware that puts security headers on the page's
-responses: a Content-Security-Policy without inline scripts or styles, ``frame-ancestors 'none'``,
-``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``.
+``mount_web(app)`` adds the routes; the page's responses carry security headers: a
+Content-Security-Policy without inline scripts or styles, ``frame-ancestors 'none'``,
+``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer`` (set on the page's own
+routes and by a wrapper around the static files, not by a middleware every API request would
+pass through).
 """
 
 from __future__ import annotations
@@ -53,31 +55,24 @@ SECURITY_HEADERS = {
 }
 
 
-def _is_page_path(path: str) -> bool:
-    return path == "/" or path == "/favicon.ico" or path.startswith("/static/")
+# No build step means no content hashes in file names: revalidate (ETag) always.
+PAGE_HEADERS = {**SECURITY_HEADERS, "cache-control": "no-cache"}
 
 
 class PageSecurityHeaders:
-    """Adds :data:`SECURITY_HEADERS` to the responses of the page and its static files (pure
-    ASGI, so streaming responses elsewhere are untouched)."""
+    """Adds :data:`PAGE_HEADERS` (those not set already) to the responses of the wrapped app:
+    the static files (pure ASGI, so their streaming is untouched)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _is_page_path(scope.get("path", "")):
-            await self.app(scope, receive, send)
-            return
-
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in PAGE_HEADERS.items():
                     if name not in headers:
                         headers[name] = value
-                # No build step means no content hashes in file names: revalidate (ETag) always.
-                if "cache-control" not in headers:
-                    headers["cache-control"] = "no-cache"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -104,11 +99,10 @@ def mount_web(app: FastAPI) -> None:
 
     @app.get("/", include_in_schema=False, response_class=HTMLResponse)
     async def index() -> HTMLResponse:
-        return HTMLResponse(page)
+        return HTMLResponse(page, headers=PAGE_HEADERS)
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> RedirectResponse:
-        return RedirectResponse("/static/favicon.svg", status_code=308)
+        return RedirectResponse("/static/favicon.svg", status_code=308, headers=PAGE_HEADERS)
 
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(PageSecurityHeaders)
+    app.mount("/static", PageSecurityHeaders(StaticFiles(directory=STATIC_DIR)), name="static")
