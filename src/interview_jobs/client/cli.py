@@ -85,15 +85,6 @@ def _client(api: str | None) -> tuple[ApiClient, str]:
     return ApiClient(url, login.token), url
 
 
-def _file_names(client: ApiClient) -> dict[int, str]:
-    from interview_jobs.client.http import ApiError
-
-    try:
-        return {int(f["id"]): str(f["originalFileName"]) for f in client.files()}
-    except (ApiError, KeyError, ValueError, TypeError):
-        return {}
-
-
 def _print_json(value: Any) -> None:
     import json
 
@@ -139,161 +130,170 @@ def _log_in(url: str, username: str, password: str, *, register_first: bool = Fa
 
 
 def register(app: typer.Typer) -> None:
+    """Add the client commands to the main CLI."""
     panel = "Client (talks to a running API)"
+    for name, command in (
+        ("signup", signup),
+        ("login", login),
+        ("logout", logout),
+        ("submit", submit),
+        ("jobs", jobs),
+        ("report", report),
+    ):
+        app.command(name, rich_help_panel=panel)(command)
 
-    @app.command("signup", rich_help_panel=panel)
-    def signup(
-        username: Annotated[
-            str | None, typer.Option(help="3-64 characters: letters, digits, . _ -")
-        ] = None,
-        password_stdin: Annotated[
-            bool, typer.Option("--password-stdin", help="read the password from standard input")
-        ] = False,
-        api: ApiOption = None,
-    ) -> None:
-        """Create an account on the API, then log in."""
-        url = _api_url(api)
-        name = username or str(typer.prompt("Username"))
-        _log_in(url, name, _read_password(password_stdin, confirm=True), register_first=True)
 
-    @app.command("login", rich_help_panel=panel)
-    def login(
-        username: Annotated[str | None, typer.Option(help="asked for when not given")] = None,
-        password_stdin: Annotated[
-            bool, typer.Option("--password-stdin", help="read the password from standard input")
-        ] = False,
-        api: ApiOption = None,
-    ) -> None:
-        """Log in and keep the token (mode 0600) in your config directory."""
-        url = _api_url(api)
-        name = username or str(typer.prompt("Username"))
-        _log_in(url, name, _read_password(password_stdin))
+def signup(
+    username: Annotated[
+        str | None, typer.Option(help="3-64 characters: letters, digits, . _ -")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from standard input")
+    ] = False,
+    api: ApiOption = None,
+) -> None:
+    """Create an account on the API, then log in."""
+    url = _api_url(api)
+    name = username or str(typer.prompt("Username"))
+    _log_in(url, name, _read_password(password_stdin, confirm=True), register_first=True)
 
-    @app.command("logout", rich_help_panel=panel)
-    def logout(api: ApiOption = None) -> None:
-        """Forget the stored token of this API."""
-        from interview_jobs.client import credentials
 
-        url = _api_url(api)
-        forgotten = credentials.forget(url)
-        _stderr().print(f"Logged out of {url}." if forgotten else f"Not logged in to {url}.")
+def login(
+    username: Annotated[str | None, typer.Option(help="asked for when not given")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from standard input")
+    ] = False,
+    api: ApiOption = None,
+) -> None:
+    """Log in and keep the token (mode 0600) in your config directory."""
+    url = _api_url(api)
+    name = username or str(typer.prompt("Username"))
+    _log_in(url, name, _read_password(password_stdin))
 
-    @app.command("submit", rich_help_panel=panel)
-    def submit(
-        video: Annotated[str, typer.Argument(help="a video file to upload, or an http(s) URL")],
-        analysis_type: Annotated[
-            str,
-            typer.Option("--type", help="comprehensive, speech or visual"),
-        ] = "comprehensive",
-        wait: Annotated[
-            bool, typer.Option("--wait", help="follow the job to its end, then print the report")
-        ] = False,
-        as_json: JsonOption = False,
-        api: ApiOption = None,
-    ) -> None:
-        """Upload a video (or give a URL) and create an analysis job."""
-        from interview_jobs.client.http import ApiError
-        from interview_jobs.contracts.common import AnalysisType
 
+def logout(api: ApiOption = None) -> None:
+    """Forget the stored token of this API."""
+    from interview_jobs.client import credentials
+
+    url = _api_url(api)
+    forgotten = credentials.forget(url)
+    _stderr().print(f"Logged out of {url}." if forgotten else f"Not logged in to {url}.")
+
+
+def submit(
+    video: Annotated[str, typer.Argument(help="a video file to upload, or an http(s) URL")],
+    analysis_type: Annotated[
+        str,
+        typer.Option("--type", help="comprehensive, speech or visual"),
+    ] = "comprehensive",
+    wait: Annotated[
+        bool, typer.Option("--wait", help="follow the job to its end, then print the report")
+    ] = False,
+    as_json: JsonOption = False,
+    api: ApiOption = None,
+) -> None:
+    """Upload a video (or give a URL) and create an analysis job."""
+    from interview_jobs.client.http import ApiError
+    from interview_jobs.contracts.common import AnalysisType
+
+    try:
+        kind = AnalysisType(analysis_type.lower())
+    except ValueError:
+        _die(f"--type must be one of {', '.join(t.value for t in AnalysisType)}", EXIT_USAGE)
+    is_url = video.lower().startswith(("http://", "https://"))
+    path = Path(video)
+    content_type = _check_video(path) if not is_url else ""
+    client, url = _client(api)
+    with client:
         try:
-            kind = AnalysisType(analysis_type.lower())
-        except ValueError:
-            _die(f"--type must be one of {', '.join(t.value for t in AnalysisType)}", EXIT_USAGE)
-        is_url = video.lower().startswith(("http://", "https://"))
-        path = Path(video)
-        content_type = _check_video(path) if not is_url else ""
-        client, url = _client(api)
-        with client:
-            try:
-                file_id = None
-                if not is_url:
-                    file_id = int(_upload(client, path, content_type)["id"])
-                created = client.analyze(
-                    analysis_type=kind.value,
-                    file_id=file_id,
-                    video_url=video if is_url else None,
-                )
-            except ApiError as exc:
-                _api_failed(exc, url)
-            job_id = str(created["jobId"])
-            err = _stderr()
-            err.print(f"Job {job_id} created ({created.get('status')}).")
-            if not wait:
-                if as_json:
-                    _print_json(created)
-                else:
-                    sys.stdout.write(job_id + "\n")
-                return
-            try:
-                final = _follow(client, job_id)
-                detail = client.detail(job_id)
-            except ApiError as exc:
-                _api_failed(exc, url)
-            except KeyboardInterrupt:
-                err.print(
-                    "Stopped following; the job goes on. "
-                    f"See it with: interview-jobs report {job_id}"
-                )
-                raise typer.Exit(EXIT_INTERRUPTED) from None
-            _finish(client, detail, final, as_json)
-
-    @app.command("jobs", rich_help_panel=panel)
-    def jobs(
-        status: Annotated[
-            str | None,
-            typer.Option(help="only jobs with this status (PENDING, PROCESSING, COMPLETED, …)"),
-        ] = None,
-        limit: Annotated[int, typer.Option(min=1, max=200, help="jobs per page")] = 50,
-        all_pages: Annotated[bool, typer.Option("--all", help="follow every page")] = False,
-        as_json: JsonOption = False,
-        api: ApiOption = None,
-    ) -> None:
-        """List your jobs, newest first."""
-        from interview_jobs.client.http import ApiError
-        from interview_jobs.client.render import jobs_table
-        from interview_jobs.contracts.common import JobStatus
-
-        wanted = None
-        if status:
-            try:
-                wanted = JobStatus(status.upper()).value
-            except ValueError:
-                _die(f"--status must be one of {', '.join(s.value for s in JobStatus)}", EXIT_USAGE)
-        client, url = _client(api)
-        with client:
-            try:
-                found, nxt = client.jobs(status=wanted, limit=limit)
-                while all_pages and nxt:
-                    page, nxt = client.jobs(page_url=nxt)
-                    found += page
-            except ApiError as exc:
-                _api_failed(exc, url)
+            file_id = None
+            if not is_url:
+                file_id = int(_upload(client, path, content_type)["id"])
+            created = client.analyze(
+                analysis_type=kind.value,
+                file_id=file_id,
+                video_url=video if is_url else None,
+            )
+        except ApiError as exc:
+            _api_failed(exc, url)
+        job_id = str(created["jobId"])
+        err = _stderr()
+        err.print(f"Job {job_id} created ({created.get('status')}).")
+        if not wait:
             if as_json:
-                _print_json(found)
-                return
-            if not found:
-                _stderr().print("No jobs." if not wanted else f"No {wanted} jobs.")
-                return
-            _stdout().print(jobs_table(found, _file_names(client)))
-            if nxt:
-                _stderr().print(f"More jobs: --limit {min(200, limit * 2)} or --all.")
+                _print_json(created)
+            else:
+                sys.stdout.write(job_id + "\n")
+            return
+        try:
+            final = _follow(client, job_id)
+            detail = client.detail(job_id)
+        except ApiError as exc:
+            _api_failed(exc, url)
+        except KeyboardInterrupt:
+            err.print(
+                f"Stopped following; the job goes on. See it with: interview-jobs report {job_id}"
+            )
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        _finish(detail, final, as_json)
 
-    @app.command("report", rich_help_panel=panel)
-    def report(
-        job_id: Annotated[str, typer.Argument(help="the job's id")],
-        as_json: JsonOption = False,
-        api: ApiOption = None,
-    ) -> None:
-        """Show a job's report (--json: the job with its detailedAnalysis)."""
-        from interview_jobs.client.http import ApiError
 
-        client, url = _client(api)
-        with client:
-            try:
-                detail = client.detail(job_id)
-            except ApiError as exc:
-                _api_failed(exc, url)
-            _finish(client, detail, detail, as_json)
+def jobs(
+    status: Annotated[
+        str | None,
+        typer.Option(help="only jobs with this status (PENDING, PROCESSING, COMPLETED, …)"),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200, help="jobs per page")] = 50,
+    all_pages: Annotated[bool, typer.Option("--all", help="follow every page")] = False,
+    as_json: JsonOption = False,
+    api: ApiOption = None,
+) -> None:
+    """List your jobs, newest first."""
+    from interview_jobs.client.http import ApiError
+    from interview_jobs.client.render import jobs_table
+    from interview_jobs.contracts.common import JobStatus
+
+    wanted = None
+    if status:
+        try:
+            wanted = JobStatus(status.upper()).value
+        except ValueError:
+            _die(f"--status must be one of {', '.join(s.value for s in JobStatus)}", EXIT_USAGE)
+    client, url = _client(api)
+    with client:
+        try:
+            found, nxt = client.jobs(status=wanted, limit=limit)
+            while all_pages and nxt:
+                page, nxt = client.jobs(page_url=nxt)
+                found += page
+        except ApiError as exc:
+            _api_failed(exc, url)
+        if as_json:
+            _print_json(found)
+            return
+        if not found:
+            _stderr().print("No jobs." if not wanted else f"No {wanted} jobs.")
+            return
+        _stdout().print(jobs_table(found))
+        if nxt:
+            _stderr().print(f"More jobs: --limit {min(200, limit * 2)} or --all.")
+
+
+def report(
+    job_id: Annotated[str, typer.Argument(help="the job's id")],
+    as_json: JsonOption = False,
+    api: ApiOption = None,
+) -> None:
+    """Show a job's report (--json: the job with its detailedAnalysis)."""
+    from interview_jobs.client.http import ApiError
+
+    client, url = _client(api)
+    with client:
+        try:
+            detail = client.detail(job_id)
+        except ApiError as exc:
+            _api_failed(exc, url)
+        _finish(detail, detail, as_json)
 
 
 def _check_video(path: Path) -> str:
@@ -382,9 +382,7 @@ def _follow(client: ApiClient, job_id: str) -> dict[str, Any]:
     return last
 
 
-def _finish(
-    client: ApiClient, detail: dict[str, Any], state: dict[str, Any], as_json: bool
-) -> None:
+def _finish(detail: dict[str, Any], state: dict[str, Any], as_json: bool) -> None:
     """Print the report (or why there is none) and exit with the job's exit code."""
     from interview_jobs.client.render import print_report
 
@@ -393,7 +391,7 @@ def _finish(
         _print_json(detail)
     if status == "COMPLETED":
         if not as_json:
-            print_report(_stdout(), detail, _file_names(client))
+            print_report(_stdout(), detail)
         return
     err = _stderr()
     job_id = detail.get("jobId")

@@ -173,11 +173,6 @@ class ApiClient:
         )
         return result
 
-    def files(self, limit: int = 1000) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self.json("GET", "/api/files", params={"limit": limit})
-        return result
-
-    # ---- jobs ----
     def analyze(
         self,
         *,
@@ -226,16 +221,21 @@ class ApiClient:
     ) -> Iterator[dict[str, Any]]:
         """The job's ``status`` events until a terminal one (reconnecting if the stream drops).
 
-        Raises ApiError (404 when the job is gone or was deleted)."""
+        Raises ApiError (404 when the job is gone or was deleted). A reconnect sends the id of
+        the last event seen (``Last-Event-ID``), so what was seen is not sent again."""
         path = f"/api/interview/job/{quote(job_id, safe='')}/events"
         timeout = httpx.Timeout(10.0, read=read_timeout)
         failures = 0
+        last_event_id = ""
         while True:
             parser = SSEParser()
+            headers = {"Accept": "text/event-stream"}
+            if last_event_id:
+                headers["Last-Event-ID"] = last_event_id
             try:
-                with self.http.stream(
-                    "GET", path, headers={"Accept": "text/event-stream"}, timeout=timeout
-                ) as response:
+                with self.http.stream("GET", path, headers=headers, timeout=timeout) as response:
+                    if response.status_code == 204:  # it saw the terminal event already
+                        return
                     if response.is_error:
                         response.read()
                         raise ApiError.from_response(response)
@@ -247,6 +247,7 @@ class ApiClient:
                                 continue
                             state = _status_data(event.data)
                             failures = 0
+                            last_event_id = event.id
                             yield state
                             if JobStatus(str(state.get("status"))) in TERMINAL_STATUSES:
                                 return

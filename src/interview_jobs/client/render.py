@@ -42,10 +42,12 @@ def when(iso: str | None, *, short: bool = False) -> str:
         return iso
 
 
-def video_name(job: dict[str, Any], file_names: dict[int, str]) -> str:
+def video_name(job: dict[str, Any]) -> str:
+    if job.get("fileName"):
+        return str(job["fileName"])
     file_id = job.get("fileId")
     if isinstance(file_id, int):
-        return file_names.get(file_id, f"file #{file_id}")
+        return f"file #{file_id}"
     url = str(job.get("videoUrl") or "")
     parts = urlsplit(url)
     tail = parts.path.rstrip("/").rsplit("/", 1)[-1]
@@ -60,7 +62,7 @@ def status_text(job: dict[str, Any]) -> Text:
     return Text(label, style=STATUS_STYLE.get(status, ""))
 
 
-def jobs_table(jobs: list[dict[str, Any]], file_names: dict[int, str]) -> Table:
+def jobs_table(jobs: list[dict[str, Any]]) -> Table:
     # Fits 80 columns: the full job id (needed for `report`), then the rest.
     table = Table(
         box=box.SIMPLE_HEAD,
@@ -78,9 +80,7 @@ def jobs_table(jobs: list[dict[str, Any]], file_names: dict[int, str]) -> Table:
             str(job.get("jobId")),
             status_text(job),
             when(job.get("createdAt"), short=True),
-            Text.assemble(
-                video_name(job, file_names), (f" · {job.get('analysisType', '')}", "dim")
-            ),
+            Text.assemble(video_name(job), (f" · {job.get('analysisType', '')}", "dim")),
         )
     return table
 
@@ -95,7 +95,7 @@ def _num(value: Any, digits: int = 0) -> str:
     return f"{value:.{digits}f}"
 
 
-def report_renderable(detail: dict[str, Any], file_names: dict[int, str]) -> Group:
+def report_renderable(detail: dict[str, Any]) -> Group:
     """The whole report of a COMPLETED job's detail as one printable group."""
     report: dict[str, Any] = detail.get("detailedAnalysis") or {}
     parts: list[Any] = []
@@ -108,7 +108,7 @@ def report_renderable(detail: dict[str, Any], file_names: dict[int, str]) -> Gro
     header = Group(
         title,
         Text(
-            f"{video_name(detail, file_names)} · {detail.get('analysisType')} analysis · "
+            f"{video_name(detail)} · {detail.get('analysisType')} analysis · "
             f"job {detail.get('jobId')}",
             style="dim",
         ),
@@ -191,5 +191,5 @@ def report_renderable(detail: dict[str, Any], file_names: dict[int, str]) -> Gro
     return Group(*parts)
 
 
-def print_report(console: Console, detail: dict[str, Any], file_names: dict[int, str]) -> None:
-    console.print(report_renderable(detail, file_names))
+def print_report(console: Console, detail: dict[str, Any]) -> None:
+    console.print(report_renderable(detail))
