@@ -163,13 +163,19 @@ const sleep = (ms, signal) =>
 // 401 logged out) end it by throwing.
 export async function followJobEvents(jobId, { onStatus, onDeleted = () => {}, signal }) {
   let delay = 2000;
+  let lastEventId = "";
   while (!signal || !signal.aborted) {
     const parser = new SSEParser();
     try {
+      // A reconnect names the last event seen: the server sends only what is newer (204: the
+      // job had ended and its last event was seen).
+      const headers = { Accept: "text/event-stream" };
+      if (lastEventId) headers["Last-Event-ID"] = lastEventId;
       const response = await api(`/api/interview/job/${encodeURIComponent(jobId)}/events`, {
-        headers: { Accept: "text/event-stream" },
+        headers,
         signal,
       });
+      if (response.status === 204) return;
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       for (;;) {
         const { done, value } = await reader.read();
@@ -186,6 +192,7 @@ export async function followJobEvents(jobId, { onStatus, onDeleted = () => {}, s
           } catch {
             continue;
           }
+          lastEventId = event.id;
           onStatus(state);
           if (TERMINAL.has(state.status)) return;
         }

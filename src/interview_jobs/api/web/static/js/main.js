@@ -153,7 +153,7 @@ function setup() {
   });
   // A file dropped outside the drop zone must not make the browser navigate away to it.
   for (const type of ["dragover", "drop"]) window.addEventListener(type, (event) => event.preventDefault());
-  setupHome({ flash });
+  setupHome();
   setupReport({ flash });
   setupPractice({ flash, go });
   window.addEventListener("hashchange", route);

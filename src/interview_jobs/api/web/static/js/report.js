@@ -1,6 +1,7 @@
-// One job's report: score and sub-scores, summary, feedback that seeks the video, the video (fetched
-// with the token, played from a blob: URL), the timeline and pace chart, the transcript (fillers
-// highlighted, words seek), and the measurements. A job still running is followed live.
+// One job's report: score and sub-scores, summary, feedback that seeks the video, the video (streamed
+// from a signed link of the upload, or from the job's own URL), the timeline and pace chart, the
+// transcript (fillers highlighted, words seek), and the measurements. A job still running is
+// followed live.
 import { TERMINAL, apiJSON, followJobEvents } from "./api.js";
 import { fillerIndexes, renderPaceChart, renderTimeline, timelineLanes } from "./timeline.js";
 import { $, clear, clock, h, humanize, percent, when } from "./util.js";
@@ -137,17 +138,7 @@ async function load() {
 }
 
 async function describe(detail) {
-  let name = null;
-  if (detail.fileId) {
-    try {
-      const file = await apiJSON(`/api/files/${detail.fileId}`, { signal: state.abort.signal });
-      name = file.originalFileName;
-    } catch {
-      name = `Uploaded file #${detail.fileId}`;
-    }
-  } else {
-    name = detail.videoUrl;
-  }
+  const name = detail.fileName || (detail.fileId ? `Uploaded file #${detail.fileId}` : detail.videoUrl);
   state.name = name;
   $("#report-title").textContent = `Report: ${name}`;
   document.title = `${name} · Interview Job System`;
