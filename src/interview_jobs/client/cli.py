@@ -101,12 +101,17 @@ def _read_password(from_stdin: bool, *, confirm: bool = False) -> str:
     return str(typer.prompt("Password", hide_input=True, confirmation_prompt=confirm))
 
 
-def _log_in(url: str, username: str, password: str, *, register_first: bool = False) -> None:
+def _log_in(
+    url: str, username: str | None, password_stdin: bool, *, register_first: bool = False
+) -> None:
+    """Ask for what was not given, log in (after signing up), keep the token."""
     import time
 
     from interview_jobs.client import credentials
     from interview_jobs.client.http import ApiClient, ApiError
 
+    username = username or str(typer.prompt("Username"))
+    password = _read_password(password_stdin, confirm=register_first)
     with ApiClient(url) as client:
         try:
             if register_first:
@@ -143,32 +148,29 @@ def register(app: typer.Typer) -> None:
         app.command(name, rich_help_panel=panel)(command)
 
 
+PasswordStdinOption = Annotated[
+    bool, typer.Option("--password-stdin", help="read the password from standard input")
+]
+
+
 def signup(
     username: Annotated[
         str | None, typer.Option(help="3-64 characters: letters, digits, . _ -")
     ] = None,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="read the password from standard input")
-    ] = False,
+    password_stdin: PasswordStdinOption = False,
     api: ApiOption = None,
 ) -> None:
     """Create an account on the API, then log in."""
-    url = _api_url(api)
-    name = username or str(typer.prompt("Username"))
-    _log_in(url, name, _read_password(password_stdin, confirm=True), register_first=True)
+    _log_in(_api_url(api), username, password_stdin, register_first=True)
 
 
 def login(
     username: Annotated[str | None, typer.Option(help="asked for when not given")] = None,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="read the password from standard input")
-    ] = False,
+    password_stdin: PasswordStdinOption = False,
     api: ApiOption = None,
 ) -> None:
     """Log in and keep the token (mode 0600) in your config directory."""
-    url = _api_url(api)
-    name = username or str(typer.prompt("Username"))
-    _log_in(url, name, _read_password(password_stdin))
+    _log_in(_api_url(api), username, password_stdin)
 
 
 def logout(api: ApiOption = None) -> None:

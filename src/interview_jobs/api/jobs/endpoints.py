@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 from typing import Annotated
@@ -98,27 +99,23 @@ def add_plain_routes(app_router: APIRouter) -> None:
     """Job creation and the status poll, the requests clients send most, on the app's own
     router: matched first and once (a route of an included router is matched twice, measured
     here as a fifth of the poll's time in the app)."""
-    app_router.add_api_route(
+    add = functools.partial(
+        app_router.add_api_route, route_class_override=PlainRoute, tags=["jobs"]
+    )
+    key = (("Idempotency-Key", "the same key and body within 24 h: the same job"),)
+    add(
         "/api/interview/analyze",
         analyze,
         methods=["POST"],
-        route_class_override=PlainRoute,
-        tags=["jobs"],
         status_code=202,
         response_model=InterviewJobResponse,
         responses=error_responses(400, 401, 404, 409, 422, 503),
-        openapi_extra=plain_operation(
-            auth="bearer",
-            headers=(("Idempotency-Key", "the same key and body within 24 h: the same job"),),
-            body=AnalyzeRequest,
-        ),
+        openapi_extra=plain_operation(auth="bearer", headers=key, body=AnalyzeRequest),
     )
-    app_router.add_api_route(
+    add(
         "/api/interview/job/{job_id}",
         get_job,
         methods=["GET"],
-        route_class_override=PlainRoute,
-        tags=["jobs"],
         response_model=JobOut,
         responses=error_responses(401, 404, 422, 503),
         openapi_extra=plain_operation(auth="bearer", path_params=("job_id",)),
