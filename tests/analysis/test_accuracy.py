@@ -98,7 +98,7 @@ def test_eye_contact_drops_when_looking_away(clip60: GroundTruth, analyze_cached
 def test_contract_and_feedback(clip60: GroundTruth, analyze_cached: Analyze) -> None:
     result = analyze_cached(clip60.path)
     AnalysisResult.model_validate(result)
-    assert result["schemaVersion"] == 1 and result["analysisType"] == "comprehensive"
+    assert result["schemaVersion"] == 2 and result["analysisType"] == "comprehensive"
     assert set(result["subScores"]) == {
         "pace", "fillers", "pauses", "voice", "language", "eyeContact", "presence",
     }  # fmt: skip

@@ -14,14 +14,27 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from interview_jobs.analysis.content.answers import (
+    embedding_similarity,
+    lexical_similarity,
+    split_answers,
+)
+from interview_jobs.analysis.content.assess import (
+    AnswersFindings,
+    ContentModels,
+    assess_answers,
+    candidate_speech,
+    load_content_models,
+)
 from interview_jobs.analysis.errors import AnalysisError, MediaError
+from interview_jobs.analysis.feedback import Feedback, clock
 from interview_jobs.analysis.media import (
     AudioBlock,
     DecodeReport,
@@ -32,8 +45,8 @@ from interview_jobs.analysis.media import (
     probe,
 )
 from interview_jobs.analysis.options import ANALYSIS_TYPES, AnalysisOptions
-from interview_jobs.analysis.scoring import Feedback, clock, score_all
-from interview_jobs.analysis.speakers import SpeakerAnalyzer
+from interview_jobs.analysis.scoring import combine, score_all
+from interview_jobs.analysis.speakers import SpeakerAnalyzer, SpeakerFindings
 from interview_jobs.analysis.speech import SpeechAnalyzer, SpeechFindings
 from interview_jobs.analysis.text import TextFindings, analyze_text
 from interview_jobs.analysis.visual import FaceAnalyzer, VisualFindings
@@ -42,7 +55,7 @@ from interview_jobs.analysis.voice_encoder import load_encoder
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ProgressFn = Callable[[float, str], None]
 
 
@@ -189,6 +202,7 @@ class _Run:
     findings: dict[str, Any] = field(default_factory=dict)
     decoded_seconds: float = 0.0
     truncated: bool = False
+    questions: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Analyzer:
@@ -201,6 +215,8 @@ class Analyzer:
     def __init__(self, options: AnalysisOptions | None = None) -> None:
         self.options = options or AnalysisOptions()
         self._whisper: Any = None
+        self._content: ContentModels | None = None
+        self._content_missing: str | None = None
         self._model_lock = threading.Lock()
         self._run_lock = threading.Lock()
 
@@ -214,6 +230,18 @@ class Analyzer:
                 resolved = resolve_asr_model(self.options.asr_model, self.options.model_cache_dir)
                 self._whisper = load_whisper(resolved, self.options.cpu_threads)
             return self._whisper
+
+    def content_models(self) -> ContentModels | None:
+        """The sentence models of the content analysis (None, with the reason kept, when the
+        installation lacks them: the answers are then measured without STAR and relevance)."""
+        with self._model_lock:
+            if self._content is None and self._content_missing is None:
+                try:
+                    self._content = load_content_models()
+                except ImportError as exc:
+                    self._content_missing = str(exc)
+                    log.warning("content models unavailable: %s", exc)
+            return self._content
 
     def warm_up(self, analysis_type: str = "comprehensive") -> None:
         """Load what ``analysis_type`` needs now (a worker can do this before its first job)."""
@@ -230,8 +258,13 @@ class Analyzer:
         analysis_type: str = "comprehensive",
         progress: ProgressFn | None = None,
         work_dir: Path | None = None,
+        questions: Sequence[Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Analyse one local video file; returns the CONTRACT.md analysis object (JSON-ready).
+
+        ``questions`` are the interview's questions as plain dicts (``text, id, category, form,
+        keyPoints, lengthSeconds, startSeconds``, what ``contracts.questions.resolve()`` makes);
+        the answers are split and assessed by them (docs/scoring.md, "Answers").
 
         Raises :class:`AnalysisError` (``MediaError`` for the file, ``ModelError`` for the
         installation). An exception raised by ``progress`` aborts the analysis and propagates
@@ -244,7 +277,9 @@ class Analyzer:
             )
         with self._run_lock, _job_dir(work_dir):
             try:
-                return self._analyze(Path(video_path), analysis_type, progress)
+                return self._analyze(
+                    Path(video_path), analysis_type, progress, _check_questions(questions)
+                )
             except _Aborted as aborted:
                 raise aborted.original from None
             except AnalysisError:
@@ -256,7 +291,11 @@ class Analyzer:
                 raise error from exc
 
     def _analyze(
-        self, path: Path, analysis_type: str, callback: ProgressFn | None
+        self,
+        path: Path,
+        analysis_type: str,
+        callback: ProgressFn | None,
+        questions: list[dict[str, Any]],
     ) -> dict[str, Any]:
         started = time.perf_counter()
         t0 = time.perf_counter()
@@ -281,6 +320,7 @@ class Analyzer:
             analysis_type=analysis_type,
             want_speech=analysis_type in ("comprehensive", "speech"),
             want_visual=analysis_type in ("comprehensive", "visual"),
+            questions=questions,
         )
         run.timings["probe"] = time.perf_counter() - t0
         self._check_streams(run)
@@ -330,11 +370,19 @@ class Analyzer:
         prog.report("text", force=True, value=0.96)
         speech: SpeechFindings | None = run.findings.get("speech")
         if speech is not None:
+            # with two voices, delivery and wording describe the candidate only
+            speakers: SpeakerFindings | None = run.findings.get("speakers")
+            speech = candidate_speech(speech, speakers)
+            run.findings["candidate_speech"] = speech
             transcript = speech.text
             for name, function in TEXT_ANALYZERS:
                 t0 = time.perf_counter()
                 run.findings[name] = function(transcript)
                 run.timings[name] = time.perf_counter() - t0
+            prog.report("answers", force=True, value=0.97)
+            t0 = time.perf_counter()
+            self._answers(run, speakers)
+            run.timings["content"] = time.perf_counter() - t0
         prog.report("scoring", force=True, value=0.98)
         t0 = time.perf_counter()
         result = self._build(run)
@@ -483,14 +531,35 @@ class Analyzer:
                 )
             )
 
+    def _answers(self, run: _Run, speakers: SpeakerFindings | None) -> None:
+        """Split the recording into answers and assess each (the content stage)."""
+        speech: SpeechFindings = run.findings["speech"]
+        models = self.content_models()
+        similarity = embedding_similarity(models.embed) if models else lexical_similarity
+        split = split_answers(
+            speech.words, self._duration(run), run.questions, speakers, similarity
+        )
+        run.findings["answers"] = assess_answers(
+            split,
+            speech=speech,
+            voice=run.findings.get("voice"),
+            visual=run.findings.get("visual"),
+            options=self.options,
+            models=models,
+        )
+
+    def _duration(self, run: _Run) -> float:
+        duration = run.info.duration_seconds or run.decoded_seconds
+        if run.truncated and run.decoded_seconds > 0:
+            duration = min(duration, run.decoded_seconds)
+        return duration
+
     # ---- result ----
     def _build(self, run: _Run) -> dict[str, Any]:
         options = self.options
         info = run.info
-        duration = info.duration_seconds or run.decoded_seconds
-        if run.truncated and run.decoded_seconds > 0:
-            duration = min(duration, run.decoded_seconds)
-        speech: SpeechFindings | None = run.findings.get("speech")
+        duration = self._duration(run)
+        speech: SpeechFindings | None = run.findings.get("candidate_speech")
         voice: VoiceFindings | None = run.findings.get("voice")
         text: TextFindings | None = run.findings.get("text")
         visual: VisualFindings | None = run.findings.get("visual")
@@ -535,14 +604,36 @@ class Analyzer:
         for name, _ in TEXT_ANALYZERS:
             if name in run.findings:
                 metrics[name] = run.findings[name].to_metrics()
+        speakers: SpeakerFindings | None = run.findings.get("speakers")
+        if speakers is not None:
+            metrics["speakers"] = speakers.to_metrics()
+        answers: AnswersFindings | None = run.findings.get("answers")
         feedback = run.feedback + scored.feedback
+        summary = scored.summary
+        content_score = answers.content_score if answers is not None else None
+        if content_score is not None:
+            overall = combine(scored.score, content_score)
+            summary = summary.replace(
+                f"Overall {scored.score:.0f}/100",
+                f"Overall {overall:.0f}/100 (content {content_score:.0f}, delivery "
+                f"{scored.score:.0f})",
+                1,
+            )
+        if answers is not None:
+            if answers.split.note:
+                feedback.append(Feedback("answers", "warning", answers.split.note))
+            summary = _answers_summary(summary, answers)
         result: dict[str, Any] = {
             "schemaVersion": SCHEMA_VERSION,
             "analysisType": run.analysis_type,
-            "score": scored.score,
+            "score": combine(scored.score, content_score),
+            "contentScore": content_score,
+            "deliveryScore": scored.score,
             "subScores": scored.sub_scores,
-            "summary": scored.summary,
+            "summary": summary,
             "feedback": [f.to_json() for f in feedback],
+            "answers": answers.answers if answers is not None else [],
+            "answersSplit": answers.split.to_json() if answers is not None else None,
         }
         if transcript is not None:
             result["transcript"] = transcript
@@ -555,3 +646,42 @@ class Analyzer:
             "frameSampleFps": options.frame_sample_fps,
         }
         return result
+
+
+def _check_questions(questions: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+    """Plain copies of the questions; a question without text is an error naming it."""
+    out: list[dict[str, Any]] = []
+    for index, question in enumerate(questions or []):
+        if not isinstance(question, Mapping):
+            raise AnalysisError(f"questions[{index}] is not an object.", "bad_questions")
+        text = question.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise AnalysisError(f"questions[{index}] has no text.", "bad_questions")
+        start = question.get("startSeconds")
+        if start is not None and (not isinstance(start, int | float) or start < 0):
+            raise AnalysisError(
+                f"questions[{index}].startSeconds must be a number ≥ 0.", "bad_questions"
+            )
+        previous = out[-1].get("startSeconds") if out else None
+        if start is not None and previous is not None and start <= previous:
+            raise AnalysisError(
+                f"questions[{index}].startSeconds is not after the previous question's.",
+                "bad_questions",
+            )
+        out.append(dict(question))
+    return out
+
+
+def _answers_summary(summary: str, answers: AnswersFindings) -> str:
+    """The delivery summary, with the content score and the strongest and weakest answer."""
+    scored = [a for a in answers.answers if a["contentScore"] is not None]
+    parts = [summary]
+    if len(scored) >= 2:
+        best = max(scored, key=lambda a: a["score"])
+        worst = min(scored, key=lambda a: a["score"])
+        if best is not worst:
+            parts.append(
+                f"Strongest answer: Q{best['index'] + 1} ({best['score']:.0f}); weakest: "
+                f"Q{worst['index'] + 1} ({worst['score']:.0f})."
+            )
+    return " ".join(parts)

@@ -8,7 +8,8 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from interview_jobs.analysis.scoring import LABELS, clock
+from interview_jobs.analysis.feedback import clock
+from interview_jobs.analysis.scoring import LABELS
 
 _SEVERITY_STYLE = {"info": "green", "suggestion": "yellow", "warning": "red"}
 

@@ -1,4 +1,5 @@
-"""Score 0–100, sub-scores, feedback tied to times, and a summary (rubric: docs/scoring.md).
+"""The rubric: sub-scores 0–100, their weights, the delivery and content scores and how they
+combine (docs/scoring.md); the wording of feedback and summary is in :mod:`.feedback`.
 
 Every input is a measurement of the media; the constants below are the rubric, documented in
 docs/scoring.md — change both together.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from interview_jobs.analysis.feedback import Feedback, clock, ordinal_minute
 from interview_jobs.analysis.options import AnalysisOptions
 from interview_jobs.analysis.speech import SpeechFindings, filler_events
 from interview_jobs.analysis.text import TextFindings
@@ -30,28 +32,39 @@ MONOTONE_SEMITONES = 1.5
 QUIET_DBFS = -35.0
 
 
-def clock(seconds: float) -> str:
-    """01:23 (or 1:02:03 past an hour)."""
-    s = round(seconds)
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+# ---- content (per answer; docs/scoring.md "Content") ----
+# The parts of an answer's content score and their weights; a part that cannot be measured
+# (relevance without a question, structure for a free-form question) drops out of the mean.
+CONTENT_WEIGHTS = {
+    "relevance": 30, "structure": 30, "specificity": 15, "length": 10, "ownership": 5,
+    "repetition": 5, "closing": 5,
+}  # fmt: skip
+# Below this relevance an answer is off the question: its content score is capped, however
+# well structured it is.
+OFF_TOPIC_RELEVANCE = 0.5
+OFF_TOPIC_CAP = 30.0
+# An answer of fewer words than this says too little to be judged well.
+THIN_ANSWER_WORDS = 15
+THIN_ANSWER_CAP = 30.0
+# The overall score (per answer and for the interview): this share content, the rest delivery.
+CONTENT_WEIGHT = 0.6
 
 
-def ordinal_minute(index: int) -> str:
-    names = [
-        "first",
-        "second",
-        "third",
-        "fourth",
-        "fifth",
-        "sixth",
-        "seventh",
-        "eighth",
-        "ninth",
-        "tenth",
-    ]
-    return f"the {names[index]} minute" if index < len(names) else f"minute {index + 1}"
+def weighted_mean(parts: dict[str, float | None], weights: dict[str, int]) -> float | None:
+    """The weighted mean of the parts that exist (None when none does)."""
+    present = {k: v for k, v in parts.items() if v is not None and k in weights}
+    if not present:
+        return None
+    return sum(weights[k] * v for k, v in present.items()) / sum(weights[k] for k in present)
+
+
+def combine(delivery: float | None, content: float | None) -> float:
+    """The overall score from the delivery and the content score (either may be missing)."""
+    if content is None:
+        return round(delivery or 0.0, 1)
+    if delivery is None:
+        return round(content, 1)
+    return round(CONTENT_WEIGHT * content + (1 - CONTENT_WEIGHT) * delivery, 1)
 
 
 # Speech sub-scores that are 0 when the audio track holds no speech at all.
@@ -60,24 +73,6 @@ SILENT_ZERO = ("pace", "fillers", "pauses", "voice")
 
 def _clip(value: float) -> float:
     return round(max(0.0, min(100.0, value)), 1)
-
-
-@dataclass
-class Feedback:
-    category: str
-    severity: str  # info | suggestion | warning
-    message: str
-    at_seconds: float | None = None
-
-    def to_json(self) -> dict[str, object]:
-        item: dict[str, object] = {
-            "category": self.category,
-            "severity": self.severity,
-            "message": self.message,
-        }
-        if self.at_seconds is not None:
-            item["atSeconds"] = round(self.at_seconds, 2)
-        return item
 
 
 @dataclass

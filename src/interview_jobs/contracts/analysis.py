@@ -1,4 +1,7 @@
-"""The analysis result (``detailedAnalysis``), schema version 1 — CONTRACT.md "The analysis".
+"""The analysis result (``detailedAnalysis``), schema version 2 — CONTRACT.md "The analysis".
+
+Version 2 keeps every field of version 1 with its meaning and adds the interview's answers
+(``answers[]``) and the ``contentScore`` and ``deliveryScore`` beside ``score``.
 
 The pipeline (``interview_jobs.analysis``) builds this object as plain JSON without importing this
 module (it must stay independent); the AI backend and the tests validate its output against
@@ -14,9 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from interview_jobs.contracts.common import AnalysisType
 
-SCHEMA_VERSION = 1
-
-Ratio = float  # 0..1, validated by Field(ge=0, le=1) where used
+SCHEMA_VERSION = 2
 
 
 class _Open(BaseModel):
@@ -93,8 +94,63 @@ class Metrics(_Open):
     visual: VisualMetrics | None = None
 
 
+class SentenceSpan(_Open):
+    text: str
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+
+
+class StarPart(_Open):
+    present: bool
+    sentences: list[SentenceSpan]
+
+
+class Star(_Open):
+    situation: StarPart
+    task: StarPart
+    action: StarPart
+    result: StarPart
+
+
+class AnswerContent(_Open):
+    relevance: float | None = Field(ge=0, le=1)
+    star: Star | None
+    specificity: dict[str, object]
+    ownership: dict[str, object]
+    length: dict[str, object]
+    repetition: dict[str, object]
+    closing: dict[str, object]
+
+
+class AnswerDelivery(_Open):
+    wordsPerMinute: float | None = Field(ge=0)
+    fillerWords: FillerWords
+    pauses: dict[str, object]
+    eyeContactRatio: float | None = Field(ge=0, le=1)
+
+
+class AnswerQuestion(_Open):
+    text: str
+    id: str | None = None
+    category: str | None = None
+
+
+class Answer(_Open):
+    index: int = Field(ge=0)
+    question: AnswerQuestion | None
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+    speaker: str | None = None
+    score: float = Field(ge=0, le=100)
+    contentScore: float | None = Field(ge=0, le=100)
+    deliveryScore: float | None = Field(ge=0, le=100)
+    content: AnswerContent
+    delivery: AnswerDelivery
+    feedback: list[FeedbackItem]
+
+
 class AnalysisResult(_Open):
-    schemaVersion: Literal[1] = 1
+    schemaVersion: Literal[2] = 2
     analysisType: AnalysisType
     score: float = Field(ge=0, le=100)
     summary: str
@@ -102,3 +158,6 @@ class AnalysisResult(_Open):
     transcript: Transcript | None = None
     metrics: Metrics
     timingsSeconds: dict[str, float]
+    answers: list[Answer]
+    contentScore: float | None = Field(ge=0, le=100)
+    deliveryScore: float | None = Field(ge=0, le=100)
