@@ -73,6 +73,7 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/api/auth/me"): Call(lambda w: {}, 200, 200),
     ("POST", "/api/files"): Call(_file_body, 201, 201),
     ("GET", "/api/files"): Call(lambda w: {}, 200, 200),
+    ("GET", "/api/questions"): Call(lambda w: {}, 200, 200),  # the bank: the same for everyone
     ("GET", "/api/files/{file_id}"): Call(lambda w: {"file_id": w.file_id}, 200, 404),
     ("DELETE", "/api/files/{file_id}"): Call(lambda w: {"file_id": w.file_id}, 409, 404),
     ("GET", "/api/files/{file_id}/content"): Call(lambda w: {"file_id": w.file_id}, 200, 404),

@@ -36,6 +36,7 @@ from interview_jobs.api.context import AppContext
 from interview_jobs.api.files.signing import signed_content_url
 from interview_jobs.api.jobs import repository as job_repository
 from interview_jobs.api.jobs.repository import DueForward
+from interview_jobs.api.jobs.schemas import forwarded_questions
 from interview_jobs.api.jobs.transitions import transition
 from interview_jobs.api.models import utcnow
 from interview_jobs.contracts.callback import CALLBACK_PATH
@@ -227,7 +228,7 @@ class Dispatcher:
                 row.file_id,
                 settings.signed_url_ttl_seconds,
             )
-        return ForwardRequest(
+        body = ForwardRequest(
             job_id=row.job_id,
             video_url=video_url,
             analysis_type=row.analysis_type,
@@ -235,7 +236,11 @@ class Dispatcher:
             file_id=row.file_id,
             callback_url=f"{settings.api_url}{CALLBACK_PATH}",
             attempt=row.attempt,
+            questions=forwarded_questions(row.questions),
         ).wire()
+        if body["questions"] is None:
+            del body["questions"]  # a job without questions is forwarded as the original's
+        return body
 
     async def _post(self, row: DueForward) -> _Result:
         try:

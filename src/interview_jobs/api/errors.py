@@ -203,9 +203,17 @@ async def _app_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
-    # ("body", "videoUrl") -> "videoUrl"; ("query", "limit") -> "limit"
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
+    # ("body", "videoUrl") -> "videoUrl"; ("query", "limit") -> "limit";
+    # ("body", "questions", 2, "text") -> "questions[2].text"
+    name = ""
+    for part in loc:
+        if part in ("body", "query", "path", "header"):
+            continue
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else str(part)
+    return name or "body"
 
 
 def _unparseable(body: Any) -> bool:

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from interview_jobs.contracts.common import AnalysisType, CamelModel
+from interview_jobs.contracts.questions import MAX_QUESTIONS, QuestionIn
 
 FORWARD_PATH = "/api/v1/interview/analyze"
 # The original Java backend's health probe, kept for drop-in compatibility.
@@ -17,7 +18,8 @@ API_KEY_HEADER = "X-API-Key"
 class ForwardRequest(CamelModel):
     """What the API sends. The original system sent no callbackUrl/attempt and userId as a string:
     both are accepted (callbackUrl then defaults to the AI backend's configured API_URL), and an
-    ``analysisType`` of null means the default."""
+    ``analysisType`` of null means the default. ``questions`` *(ext)* is left out when a job has
+    none, so a forward reads as the original's."""
 
     job_id: str = Field(min_length=1, max_length=64)
     video_url: str = Field(min_length=1, max_length=4096)
@@ -26,6 +28,9 @@ class ForwardRequest(CamelModel):
     file_id: int | None = None
     callback_url: str | None = Field(default=None, max_length=4096)
     attempt: int = Field(default=1, ge=1)
+    # (ext) The job's questions, as the API took them (the original sends none: the analysis then
+    # looks for the questions in the recording itself).
+    questions: list[QuestionIn] | None = Field(default=None, max_length=MAX_QUESTIONS)
 
     @field_validator("analysis_type", mode="before")
     @classmethod

@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from interview_jobs.contracts.common import CamelModel
 
@@ -53,19 +53,42 @@ class QuestionIn(CamelModel):
     question_id: str | None = None
     start_seconds: float | None = Field(default=None, ge=0)
 
+    # Field validators (not one model validator) so that a 422 names the item's field:
+    # ``questions[2].text``, ``questions[0].questionId``.
+    @field_validator("text")
+    @classmethod
+    def _text_given(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not value:
+            raise ValueError("text is empty")
+        if len(value) > MAX_QUESTION_CHARS:
+            raise ValueError(f"text is longer than {MAX_QUESTION_CHARS} characters")
+        return value
+
+    @field_validator("question_id")
+    @classmethod
+    def _known_id(cls, value: str | None) -> str | None:
+        if value is not None and find(value) is None:
+            raise ValueError(f"unknown questionId {value!r}")
+        return value
+
     @model_validator(mode="after")
     def _text_or_id(self) -> QuestionIn:
-        if self.text is not None:
-            self.text = self.text.strip()
-            if not self.text:
-                raise ValueError("text is empty")
-            if len(self.text) > MAX_QUESTION_CHARS:
-                raise ValueError(f"text is longer than {MAX_QUESTION_CHARS} characters")
-        if self.question_id is not None and find(self.question_id) is None:
-            raise ValueError(f"unknown questionId {self.question_id!r}")
         if (self.text is None) == (self.question_id is None):
             raise ValueError("give either text or questionId")
         return self
+
+
+class QuestionTimeError(ValueError):
+    """A start time that goes back or lies beyond the video; ``field`` names it
+    (``questions[1].startSeconds``)."""
+
+    def __init__(self, index: int, message: str) -> None:
+        self.field = f"questions[{index}].startSeconds"
+        super().__init__(f"{self.field} {message}")
+        self.reason = message
 
 
 @cache
@@ -89,18 +112,18 @@ def in_category(category: Category | None) -> list[BankQuestion]:
 
 
 def check_times(questions: Sequence[QuestionIn], duration_seconds: float | None = None) -> None:
-    """Raise ``ValueError`` naming the item when start times go back or lie beyond the video."""
+    """Raise :class:`QuestionTimeError` (a ``ValueError``) naming the item when start times go
+    back or lie beyond the video."""
     previous: float | None = None
     for index, question in enumerate(questions):
         start = question.start_seconds
         if start is None:
             continue
         if previous is not None and start <= previous:
-            raise ValueError(f"questions[{index}].startSeconds {start} is not after {previous}")
+            raise QuestionTimeError(index, f"{start} is not after {previous}")
         if duration_seconds is not None and start >= duration_seconds:
-            raise ValueError(
-                f"questions[{index}].startSeconds {start} is beyond the video "
-                f"({duration_seconds:.1f} s)"
+            raise QuestionTimeError(
+                index, f"{start} is beyond the video ({duration_seconds:.1f} s)"
             )
         previous = start
 

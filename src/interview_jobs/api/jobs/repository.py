@@ -75,6 +75,7 @@ class JobRow:
     progress: int | None
     attempt: int
     estimated_completion_at: datetime | None
+    questions: str | None  # JSON (schemas.QuestionOut items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +193,7 @@ async def recent_processing_seconds(reads: ReadSession, sample: int = 50) -> lis
 NEW_JOB_FIELDS = (
     "job_id", "user_id", "video_url", "status", "file_id", "file_name", "analysis_type",
     "created_at", "updated_at", "attempt", "duration_seconds", "deadline_at",
-    "estimated_completion_at",
+    "estimated_completion_at", "questions",
 )  # fmt: skip
 _NEW_JOB = Statement(
     insert(jobs)
@@ -381,6 +382,7 @@ class DueForward:
     video_url: str
     file_id: int | None
     analysis_type: AnalysisType
+    questions: str | None
 
 
 async def claim_due_forwards(
@@ -400,6 +402,7 @@ async def claim_due_forwards(
             jobs.c.video_url,
             jobs.c.file_id,
             jobs.c.analysis_type,
+            jobs.c.questions,
             jobs.c.status,
             jobs.c.attempt.label("job_attempt"),
         )
@@ -421,7 +424,7 @@ async def claim_due_forwards(
             .where(outbox.c.id.in_([r.id for r in live]))
             .values(available_at=lease_until)
         )
-    return [DueForward(*row[:9]) for row in live]
+    return [DueForward(*row[:10]) for row in live]
 
 
 async def forwards_accepted(

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from interview_jobs.contracts.common import AnalysisType, CamelModel, JobStatus
+from interview_jobs.contracts.questions import MAX_QUESTIONS, QuestionIn, find
 
 if TYPE_CHECKING:
     from interview_jobs.api.jobs.repository import JobDetailRow, JobRow
@@ -32,6 +33,13 @@ class AnalyzeRequest(CamelModel):
     )
     file_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     analysis_type: AnalysisType = AnalysisType.COMPREHENSIVE
+    questions: list[QuestionIn] | None = Field(
+        default=None,
+        max_length=MAX_QUESTIONS,
+        description="(ext) the interview's questions, in the order asked: each its own `text` "
+        "or a bank `questionId` (GET /api/questions), with an optional `startSeconds` (when it "
+        "was asked; increasing, within the video)",
+    )
 
     @field_validator("video_url")
     @classmethod
@@ -56,8 +64,12 @@ class AnalyzeRequest(CamelModel):
         return self
 
     def fingerprint(self) -> str:
-        """Hash of the request's meaning, for Idempotency-Key comparisons."""
-        canonical = json.dumps(self.wire(), sort_keys=True, separators=(",", ":"))
+        """Hash of the request's meaning, for Idempotency-Key comparisons (a request without
+        questions hashes as it did before they existed)."""
+        meaning = self.wire()
+        if meaning["questions"] is None:
+            del meaning["questions"]
+        canonical = json.dumps(meaning, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -68,6 +80,51 @@ class ListQuery(BaseModel):
     status: JobStatus | None = None
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
     before: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class QuestionOut(CamelModel):
+    """A job's question as stored: its words (a bank question's text copied when the job was
+    created), its bank id and when it was asked, if given."""
+
+    text: str
+    question_id: str | None = None
+    start_seconds: float | None = None
+
+
+def stored_questions(questions: list[QuestionIn] | None) -> str | None:
+    """What the job's ``questions`` column keeps: JSON of :class:`QuestionOut` items."""
+    if questions is None:
+        return None
+    items = []
+    for question in questions:
+        known = find(question.question_id) if question.question_id is not None else None
+        text = known.text if known is not None else question.text
+        assert text is not None  # QuestionIn has text or a known questionId
+        items.append(
+            QuestionOut(
+                text=text, question_id=question.question_id, start_seconds=question.start_seconds
+            ).wire()
+        )
+    return json.dumps(items, separators=(",", ":"), ensure_ascii=False)
+
+
+def forwarded_questions(stored: str | None) -> list[QuestionIn] | None:
+    """A job's stored questions as the forward carries them: a bank question by its id (its text
+    if the bank no longer has it), another by its text."""
+    if stored is None:
+        return None
+    forwarded = []
+    for item in json.loads(stored):
+        question = QuestionOut.model_validate(item)
+        by_id = question.question_id is not None and find(question.question_id) is not None
+        forwarded.append(
+            QuestionIn(
+                text=None if by_id else question.text,
+                question_id=question.question_id if by_id else None,
+                start_seconds=question.start_seconds,
+            )
+        )
+    return forwarded
 
 
 class InterviewJobResponse(CamelModel):
@@ -99,6 +156,9 @@ class JobOut(CamelModel):
     progress: int | None = None
     attempt: int
     estimated_completion_time: datetime | None = None
+    questions: list[QuestionOut] | None = Field(
+        default=None, description="(ext) the questions the job was created with (null: none)"
+    )
 
     @classmethod
     def of(cls, job: JobRow) -> Self:
@@ -132,6 +192,7 @@ def _shown(job: JobRow) -> dict[str, Any]:
         "progress": job.progress,
         "attempt": job.attempt,
         "estimated_completion_time": job.estimated_completion_at,
+        "questions": json.loads(job.questions) if job.questions is not None else None,
     }
 
 

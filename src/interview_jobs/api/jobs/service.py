@@ -26,11 +26,12 @@ from interview_jobs.api.files import service as file_service
 from interview_jobs.api.files.signing import content_path
 from interview_jobs.api.jobs import estimate, repository
 from interview_jobs.api.jobs.repository import CallbackJobRow, JobDetailRow, JobRow, jobs
-from interview_jobs.api.jobs.schemas import AnalyzeRequest
+from interview_jobs.api.jobs.schemas import AnalyzeRequest, stored_questions
 from interview_jobs.api.jobs.transitions import transition
 from interview_jobs.api.models import utcnow
 from interview_jobs.contracts.callback import CallbackRequest
 from interview_jobs.contracts.common import AnalysisType, JobStatus
+from interview_jobs.contracts.questions import QuestionTimeError, check_times
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
@@ -61,6 +62,7 @@ async def create(
         raise ValidationFailed.field(
             "Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters"
         )
+    _check_question_times(body, None)  # validation before the file's check (404)
     now = utcnow()
     job_id = str(uuid.uuid4())
     reads = ctx.db.driver
@@ -71,6 +73,9 @@ async def create(
         video = await file_service.video_of(reads, user, body.file_id)
         duration, file_name = video.duration_seconds, video.original_file_name
         video_url = video_url or f"{ctx.settings.api_url}{content_path(video.id)}"
+        # An uploaded file's length is known (probed at upload); a URL's only to the AI
+        # backend, which checks the times against it there.
+        _check_question_times(body, duration)
     assert video_url is not None  # AnalyzeRequest requires videoUrl or fileId
     await ctx.queue_stats.refresh(reads)
     estimated = ctx.queue_stats.estimate(ctx.settings, now, duration)
@@ -89,6 +94,7 @@ async def create(
         # Even a job the AI backend never accepts must end: see dispatch.py.
         "deadline_at": now + timedelta(seconds=ctx.settings.job_deadline_seconds),
         "estimated_completion_at": estimated,
+        "questions": stored_questions(body.questions),
     }
     async with ctx.db.driver.transaction() as tx:
         if idempotency_key is not None:
@@ -107,6 +113,14 @@ async def create(
     ctx.wake_dispatcher()
     ctx.metrics.jobs_created.inc()
     return Created(job_id, JobStatus.PENDING, body.analysis_type, now, estimated, replayed=False)
+
+
+def _check_question_times(body: AnalyzeRequest, duration: float | None) -> None:
+    if body.questions:
+        try:
+            check_times(body.questions, duration)
+        except QuestionTimeError as exc:
+            raise ValidationFailed.field(exc.field, exc.reason) from None
 
 
 async def _claim_key(

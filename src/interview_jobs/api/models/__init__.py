@@ -147,6 +147,9 @@ class InterviewJob(Base):
     )
     # The upload's original name, kept with the job (it outlives a deleted file).
     file_name: Mapped[str | None] = mapped_column(String(255))
+    # (ext) The questions it was created with: a JSON array of {text, questionId, startSeconds}
+    # (jobs/schemas.QuestionOut); null when none were given.
+    questions: Mapped[str | None] = mapped_column(Text)
     detailed_analysis: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
