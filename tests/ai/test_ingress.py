@@ -110,6 +110,8 @@ def test_unparseable_body_is_400(client: TestClient, settings: Settings) -> None
         ({"attempt": 0}, "attempt"),
         ({"videoUrl": None}, "videoUrl"),
         ({"callbackUrl": "http://attacker.example/steal"}, "callbackUrl"),
+        ({"questions": [{"text": "ok"}, {"questionId": "nope-1"}]}, "questions[1].questionId"),
+        ({"questions": [{"text": ""}]}, "questions[0].text"),
     ],
 )
 def test_invalid_forward_is_422_naming_the_field(
@@ -123,6 +125,15 @@ def test_invalid_forward_is_422_naming_the_field(
     assert body["error"] == "ValidationError"
     assert field in [d["field"] for d in body["details"]]
     assert _queue_size(client) == 0
+
+
+def test_accepts_a_forward_with_questions(client: TestClient, settings: Settings) -> None:
+    questions = [{"questionId": "beh-001", "startSeconds": 0}, {"text": "Why us?"}]
+    r = client.post(
+        "/api/v1/interview/analyze", json=_forward(questions=questions), headers=_headers(settings)
+    )
+    assert r.status_code == 202, r.text
+    assert _queue_size(client) == 1
 
 
 def test_health_ready_metrics(client: TestClient, settings: Settings) -> None:

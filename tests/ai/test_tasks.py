@@ -212,6 +212,26 @@ def test_bad_inputs_fail_with_a_clear_message_and_the_worker_keeps_serving(
     assert fake.of(good["jobId"])[-1]["status"] == "COMPLETED"
 
 
+def test_question_times_beyond_a_linked_video_fail_the_job_naming_the_item(
+    ctx: WorkerContext, api: tuple[FakeApi, ServerThread]
+) -> None:
+    """The API cannot know a URL's length: the worker checks the times once it has the video."""
+    fake, server = api
+    questions = [
+        {"text": "Why us?", "startSeconds": 1},
+        {"questionId": "beh-001", "startSeconds": 30},
+    ]
+    payload = _forward(server, "good", questions=questions)  # an 8 s clip
+    process_forward(payload, ctx)
+    final = fake.of(payload["jobId"])[-1]
+    assert final["status"] == "FAILED"
+    assert final["errorMessage"] == (
+        "The questions do not fit the video: questions[1].startSeconds 30.0 is beyond the video "
+        "(8.0 s)."
+    )
+    assert _work_dirs(ctx) == []
+
+
 def test_transient_download_errors_are_retried_then_failed(
     ctx: WorkerContext, api: tuple[FakeApi, ServerThread]
 ) -> None:

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from interview_jobs.contracts.questions import QuestionIn, check_times, resolve
+
 log = logging.getLogger(__name__)
 
 
@@ -65,6 +67,21 @@ class AnalysisRequest:
     video: Path
     analysis_type: str
     work_dir: Path
+    # The job's questions as forwarded; None: none given.
+    questions: list[QuestionIn] | None = None
+
+
+def questions_for(request: AnalysisRequest, duration: float | None) -> list[dict[str, Any]] | None:
+    """The job's questions as the pipeline takes them (resolved against the bank), once their
+    times are known to lie within the video. Raises ``ValueError`` naming the item: the API
+    could check them only when it knew the video's length (an uploaded file), not for a URL."""
+    if request.questions is None:
+        return None
+    try:
+        check_times(request.questions, duration)
+    except ValueError as exc:
+        raise ValueError(f"The questions do not fit the video: {exc}.") from None
+    return resolve(request.questions)
 
 
 def _exit_with_parent(parent_pid: int) -> None:
@@ -127,6 +144,11 @@ def _serve(
         try:
             info = probe(request.video)
             conn.send(("info", {"durationSeconds": info.duration_seconds}))
+            try:
+                questions_for(request, info.duration_seconds)  # passed on: content-answers
+            except ValueError as exc:
+                conn.send(("error", "bad_questions", str(exc), False))
+                continue
 
             def progress(fraction: float, stage: str) -> None:
                 conn.send(("progress", float(fraction), stage))

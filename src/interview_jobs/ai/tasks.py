@@ -238,7 +238,10 @@ def _run(job: _Job, work_dir: Path, *, last_try: bool) -> None:
             job.progress(DOWNLOAD_DONE, duration=float(duration), force=True)
 
     request = AnalysisRequest(
-        video=video, analysis_type=forward.analysis_type.value, work_dir=work_dir
+        video=video,
+        analysis_type=forward.analysis_type.value,
+        work_dir=work_dir,
+        questions=forward.questions,
     )
     try:
         result = ctx.analysis.run(

@@ -49,6 +49,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from interview_jobs.api.routes import allowed_methods
+from interview_jobs.contracts.errors import field_name
 
 log = logging.getLogger(__name__)
 
@@ -203,17 +204,7 @@ async def _app_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
-    # ("body", "videoUrl") -> "videoUrl"; ("query", "limit") -> "limit";
-    # ("body", "questions", 2, "text") -> "questions[2].text"
-    name = ""
-    for part in loc:
-        if part in ("body", "query", "path", "header"):
-            continue
-        if isinstance(part, int):
-            name += f"[{part}]"
-        else:
-            name += f".{part}" if name else str(part)
-    return name or "body"
+    return field_name(loc) or "body"
 
 
 def _unparseable(body: Any) -> bool:

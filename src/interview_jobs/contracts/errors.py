@@ -10,10 +10,23 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": code, "message": message, "details": details}
 
 
+def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    """A pydantic error's location as the wire names it: ``("body", "videoUrl")`` → ``videoUrl``,
+    ``("body", "questions", 2, "text")`` → ``questions[2].text``; ``""`` for the whole body."""
+    name = ""
+    for part in loc:
+        if part in ("body", "query", "path", "header"):
+            continue
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else str(part)
+    return name
+
+
 def validation_details(errors: list[Any]) -> list[dict[str, Any]]:
     """Pydantic errors as ``[{"field": "a.b", "problem": "…"}]`` — which field and why."""
-    out = []
-    for err in errors:
-        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
-        out.append({"field": ".".join(loc) or None, "problem": err.get("msg", "invalid")})
-    return out
+    return [
+        {"field": field_name(err.get("loc", ())) or None, "problem": err.get("msg", "invalid")}
+        for err in errors
+    ]
