@@ -81,6 +81,16 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=2 * 1024**3, gt=0)
     signed_url_ttl_seconds: int = Field(default=6 * 3600, gt=0)
 
+    # --- sharing ---
+    share_default_days: int = Field(default=7, ge=1, le=365)
+    share_max_days: int = Field(default=90, ge=1, le=365)
+    share_video_ttl_seconds: int = Field(
+        default=900, gt=0, description="lifetime of a shared report's signed video URL"
+    )
+    comment_rate_limit_per_minute: int = Field(
+        default=10, gt=0, description="comments per share link and client address"
+    )
+
     # --- jobs ---
     job_deadline_seconds: int = Field(
         default=1800, gt=0, description="No callback by then: forward again with attempt+1"

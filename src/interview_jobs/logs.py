@@ -17,6 +17,8 @@ _PATTERNS = [
         r"\1***",
     ),
     (re.compile(r"(?i)([?&]signature=)[^&\s\"']+"), r"\1***"),
+    # share-link tokens: the path is the credential
+    (re.compile(r"(/s/|/api/shared/)[A-Za-z0-9_-]+"), r"\1***"),
     (re.compile(r"v1,[A-Za-z0-9+/=]{20,}"), "v1,***"),
     (re.compile(r"whsec_[A-Za-z0-9+/=]+"), "whsec_***"),
 ]

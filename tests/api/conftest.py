@@ -24,18 +24,13 @@ from fastapi import FastAPI
 
 from interview_jobs.api import migrate
 from interview_jobs.api.app import create_app
+from interview_jobs.api.models import Base
 from interview_jobs.config import Settings, get_settings
 from tests.conftest import require_postgres
 from tests.support.postgres import temporary_database
 
-TABLES = (
-    "applied_webhooks",
-    "idempotency_keys",
-    "outbox",
-    "interview_jobs",
-    "file_uploads",
-    "users",
-)
+# Every table of the models, children first (a new table is emptied without being listed).
+TABLES = tuple(t.name for t in reversed(Base.metadata.sorted_tables))
 
 CALLBACK_KEY = "test-callback-key-0123456789"
 AI_KEY = "test-ai-key-0123456789abcdef"

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from fastapi.routing import APIRoute
 from interview_jobs.api.openapi import route_auth
 from interview_jobs.api.routes import iter_endpoints
 from interview_jobs.contracts.callback import CALLBACK_PATH
-from tests.api.conftest import create_job, login, mp4_bytes, upload
+from tests.api.conftest import PASSWORD, create_job, login, mp4_bytes, upload
 
 # Reached without a user's token; each has its own test of what it does need.
 PUBLIC = {
@@ -37,6 +38,10 @@ PUBLIC = {
     ("POST", "/api/auth/login"),
     ("POST", CALLBACK_PATH),  # X-API-Key + signature: test_callback_auth.py
     ("GET", "/"),  # the web page
+    # a share link's token is its credential: tests/api/test_shares.py
+    ("GET", "/s/{token}"),
+    ("GET", "/api/shared/{token}"),
+    ("POST", "/api/shared/{token}/comments"),
     ("GET", "/favicon.ico"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
@@ -71,6 +76,8 @@ def _file_body(_: World) -> dict[str, Any]:
 
 CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/api/auth/me"): Call(lambda w: {}, 200, 200),
+    # deletes the caller's own account, whoever the caller is (the other user's own: 204 too)
+    ("DELETE", "/api/auth/me"): Call(lambda w: {"json": {"password": PASSWORD}}, 204, 204),
     ("POST", "/api/files"): Call(_file_body, 201, 201),
     ("GET", "/api/files"): Call(lambda w: {}, 200, 200),
     ("GET", "/api/questions"): Call(lambda w: {}, 200, 200),  # the bank: the same for everyone
@@ -86,6 +93,18 @@ CALLS: dict[tuple[str, str], Call] = {
     ("DELETE", "/api/interview/job/{job_id}"): Call(lambda w: {"job_id": w.job_id}, 204, 404),
     # (the events stream of a live job lasts until it ends: the owner's case uses a finished one)
     ("GET", "/api/interview/job/{job_id}/events"): Call(lambda w: {"job_id": w.job_id}, 200, 404),
+    # sharing: the world's job is still PENDING, so the owner may not share it yet (409)
+    ("POST", "/api/interview/job/{job_id}/shares"): Call(
+        lambda w: {"job_id": w.job_id, "json": {}}, 409, 404
+    ),
+    ("GET", "/api/interview/job/{job_id}/shares"): Call(lambda w: {"job_id": w.job_id}, 200, 404),
+    ("DELETE", "/api/interview/job/{job_id}/shares/{share_id}"): Call(
+        lambda w: {"job_id": w.job_id, "share_id": 1}, 404, 404
+    ),
+    ("GET", "/api/interview/job/{job_id}/comments"): Call(lambda w: {"job_id": w.job_id}, 200, 404),
+    ("DELETE", "/api/interview/job/{job_id}/comments/{comment_id}"): Call(
+        lambda w: {"job_id": w.job_id, "comment_id": 1}, 404, 404
+    ),
 }
 
 
@@ -114,7 +133,7 @@ async def test_every_endpoint_is_in_the_matrix(app: FastAPI) -> None:
         if (method, path) in CALLS:
             assert auth in ("bearer", "optional-bearer"), (method, path, auth)
         elif path.startswith("/api/") and path != CALLBACK_PATH:
-            assert (method, path) in {("POST", "/api/auth/register"), ("POST", "/api/auth/login")}
+            assert (method, path) in PUBLIC, (method, path)
 
 
 def _b64(data: dict[str, Any]) -> str:
@@ -156,7 +175,7 @@ def _request(
     client: httpx.AsyncClient, method: str, path: str, kwargs: dict[str, Any], headers: dict
 ) -> Awaitable[httpx.Response]:
     kwargs = dict(kwargs)
-    url = path.format(**{k: kwargs.pop(k) for k in ("file_id", "job_id") if k in kwargs})
+    url = path.format(**{k: kwargs.pop(k) for k in re.findall(r"{(\w+)}", path)})
     return client.request(method, url, headers=headers, **kwargs)
 
 

@@ -1,8 +1,8 @@
 """No secret or token in the logs: the real processes (``interview-jobs up``: the API, the AI
 backend and its worker) go through sign-up, a failed and a good login, an upload, an analysis
-(forward with X-API-Key, download by signed URL, signed callbacks) and callbacks with bad
-credentials; then their log is searched for every secret, the access token, the password and
-any URL or webhook signature."""
+(forward with X-API-Key, download by signed URL, signed callbacks), callbacks with bad
+credentials and a share link opened and commented on; then their log is searched for every
+secret, the access token, the password, the share token and any URL or webhook signature."""
 
 from __future__ import annotations
 
@@ -54,6 +54,16 @@ def test_no_secret_or_token_reaches_the_logs(request: pytest.FixtureRequest) -> 
             assert r.status_code == 401
     done = wait_for_status(system, token, job["jobId"], {"COMPLETED", "FAILED"}, timeout=300)
     assert done["status"] == "COMPLETED", system.log_tail()
+    # a share link, opened (page and data) and commented on: its token is the credential
+    with httpx.Client(base_url=system.url, timeout=30) as client:
+        shared = client.post(
+            f"/api/interview/job/{job['jobId']}/shares", json={"allowComments": True}, headers=auth
+        ).json()
+        share_token = shared["url"].removeprefix("/s/")
+        assert client.get(shared["url"]).status_code == 200
+        assert client.get(f"/api/shared/{share_token}").status_code == 200
+        r = client.post(f"/api/shared/{share_token}/comments", json={"name": "c", "text": "t"})
+        assert r.status_code == 201
 
     text = log_path.read_text(errors="replace")[start:]
     assert "POST /api/files" in text or "/api/files" in text, "the access log was read"
@@ -63,7 +73,11 @@ def test_no_secret_or_token_reaches_the_logs(request: pytest.FixtureRequest) -> 
             found.append(name)
         if value.startswith("whsec_") and value.removeprefix("whsec_") in text:
             found.append(f"{name} (base64 part)")
-    for name, value in {"access token": token, "password": PASSWORD}.items():
+    for name, value in {
+        "access token": token,
+        "password": PASSWORD,
+        "share token": share_token,
+    }.items():
         if value in text:
             found.append(name)
     # a token's signature part alone (the header.payload part is not secret)

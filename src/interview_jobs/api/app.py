@@ -28,6 +28,7 @@ from interview_jobs.api.jobs import endpoints as job_endpoints
 from interview_jobs.api.metrics import Metrics
 from interview_jobs.api.openapi import install_openapi
 from interview_jobs.api.questions import endpoints as question_endpoints
+from interview_jobs.api.shares import endpoints as share_endpoints
 from interview_jobs.api.web import mount_web
 from interview_jobs.config import Settings, get_settings
 
@@ -117,6 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_endpoints.router)
     app.include_router(file_endpoints.router)
     app.include_router(question_endpoints.router)
+    app.include_router(share_endpoints.owner_router)
+    app.include_router(share_endpoints.public_router)
     app.include_router(health.router)
     mount_web(app)  # the web page at / and /static/
     install_openapi(app)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 
-from interview_jobs.api.auth.ratelimit import LoginRateLimiter
+from interview_jobs.api.auth.ratelimit import RateLimiter
 from interview_jobs.api.auth.tokens import Tokens
 from interview_jobs.api.db import Database
 from interview_jobs.api.jobs.estimate import QueueStats
@@ -27,7 +27,8 @@ class AppContext:
     db: Database
     metrics: Metrics
     password_hasher: PasswordHasher
-    login_limiter: LoginRateLimiter
+    login_limiter: RateLimiter
+    comment_limiter: RateLimiter
     feed: JobFeed
     queue_stats: QueueStats = field(default_factory=QueueStats)
     # Set by the lifespan when the dispatcher runs: forward right after a commit instead of at
@@ -83,6 +84,7 @@ class AppContext:
                 memory_cost=settings.argon2_memory_kib,
                 parallelism=settings.argon2_parallelism,
             ),
-            login_limiter=LoginRateLimiter(settings.login_rate_limit_per_minute),
+            login_limiter=RateLimiter(settings.login_rate_limit_per_minute),
+            comment_limiter=RateLimiter(settings.comment_rate_limit_per_minute),
             feed=JobFeed(db),
         )

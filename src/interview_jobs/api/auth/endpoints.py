@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from interview_jobs.api.auth import service
-from interview_jobs.api.auth.schemas import Credentials, LoginRequest, TokenOut, UserOut
+from interview_jobs.api.auth.schemas import (
+    AccountDeletion,
+    Credentials,
+    LoginRequest,
+    TokenOut,
+    UserOut,
+)
 from interview_jobs.api.deps import ContextDep, CurrentUser, SessionDep
 from interview_jobs.api.errors import error_responses
 
@@ -35,3 +41,19 @@ async def login(body: LoginRequest, request: Request, ctx: ContextDep) -> TokenO
 async def me(user: CurrentUser, session: SessionDep) -> UserOut:
     found = await service.me(session, user)
     return UserOut(id=found.id, username=found.username)
+
+
+@router.delete(
+    "/me",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(401, 403, 404, 422, 429),
+)
+async def delete_me(
+    body: AccountDeletion, request: Request, user: CurrentUser, session: SessionDep, ctx: ContextDep
+) -> Response:
+    """Delete my account and everything of mine: files (their bytes too), jobs, analyses, share
+    links, comments, idempotency keys. Needs the password."""
+    client = request.client.host if request.client else "unknown"
+    await service.delete_account(ctx, session, user, body.password, client)
+    return Response(status_code=204)

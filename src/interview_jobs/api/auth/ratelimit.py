@@ -1,4 +1,5 @@
-"""Login brute-force limiter: failed logins per (username, client address) in a sliding minute.
+"""A sliding-minute limiter of events per (subject, client address): failed logins per username
+(a brute-force brake) and comments posted per share link.
 
 In memory, per API process: with several replicas an attacker gets ``replicas x limit`` tries per
 minute, which is still a brute-force brake; a shared store is the upgrade if that matters.
@@ -11,7 +12,7 @@ import time
 from collections import deque
 
 
-class LoginRateLimiter:
+class RateLimiter:
     WINDOW_SECONDS = 60.0
     MAX_KEYS = 100_000  # bound the memory an attacker can make us use
 
@@ -19,28 +20,29 @@ class LoginRateLimiter:
         self.limit = limit_per_minute
         self._failures: dict[tuple[str, str], deque[float]] = {}
 
-    def retry_after(self, username: str, client: str) -> int | None:
+    def retry_after(self, subject: str, client: str) -> int | None:
         """Seconds to wait if this pair is blocked now, else None."""
-        window = self._window(username, client, time.monotonic())
+        window = self._window(subject, client, time.monotonic())
         if window is None or len(window) < self.limit:
             return None
         return max(1, math.ceil(window[0] + self.WINDOW_SECONDS - time.monotonic()))
 
-    def failed(self, username: str, client: str) -> None:
+    def hit(self, subject: str, client: str) -> None:
+        """Count one event of this pair now."""
         now = time.monotonic()
-        key = (username.lower(), client)
-        window = self._window(username, client, now)
+        key = (subject.lower(), client)
+        window = self._window(subject, client, now)
         if window is None:
             if len(self._failures) >= self.MAX_KEYS:
                 self._evict(now)
             window = self._failures[key] = deque()
         window.append(now)
 
-    def succeeded(self, username: str, client: str) -> None:
-        self._failures.pop((username.lower(), client), None)
+    def clear(self, subject: str, client: str) -> None:
+        self._failures.pop((subject.lower(), client), None)
 
-    def _window(self, username: str, client: str, now: float) -> deque[float] | None:
-        window = self._failures.get((username.lower(), client))
+    def _window(self, subject: str, client: str, now: float) -> deque[float] | None:
+        window = self._failures.get((subject.lower(), client))
         if window is not None:
             while window and window[0] <= now - self.WINDOW_SECONDS:
                 window.popleft()

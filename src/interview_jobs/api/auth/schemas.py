@@ -34,3 +34,9 @@ class TokenOut(CamelModel):
     access_token: str
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a scheme name, not a secret
     expires_in: int
+
+
+class AccountDeletion(CamelModel):
+    """``DELETE /api/auth/me``: the password again, so that a stolen token alone cannot."""
+
+    password: str = Field(min_length=1, max_length=1024)

@@ -6,10 +6,10 @@ import anyio.to_thread
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from interview_jobs.api.auth import repository
+from interview_jobs.api.auth import erase, repository
 from interview_jobs.api.auth.tokens import AuthUser
 from interview_jobs.api.context import AppContext
-from interview_jobs.api.errors import Conflict, NotFound, RateLimited, Unauthorized
+from interview_jobs.api.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized
 from interview_jobs.api.models import User
 
 # Verified against when the username does not exist, so that timing does not tell.
@@ -37,9 +37,9 @@ async def login(ctx: AppContext, username: str, password: str, client: str) -> t
         user = await repository.get_by_username(session, username)
     stored = user.password_hash if user is not None else _dummy_hash(ctx)
     if not await anyio.to_thread.run_sync(_verify, ctx, stored, password) or user is None:
-        ctx.login_limiter.failed(username, client)
+        ctx.login_limiter.hit(username, client)
         raise Unauthorized("Invalid username or password.", bearer=False)
-    ctx.login_limiter.succeeded(username, client)
+    ctx.login_limiter.clear(username, client)
     return ctx.tokens.issue(AuthUser(id=user.id, username=user.username))
 
 
@@ -63,3 +63,21 @@ def _dummy_hash(ctx: AppContext) -> str:
     if key not in _DUMMY_HASH_CACHE:
         _DUMMY_HASH_CACHE[key] = ctx.password_hasher.hash("not-a-real-password")
     return _DUMMY_HASH_CACHE[key]
+
+
+async def delete_account(
+    ctx: AppContext, session: AsyncSession, user: AuthUser, password: str, client: str
+) -> None:
+    """Delete the user and everything of theirs, once the password is confirmed (failures count
+    against the login limit: this is a way to try passwords too)."""
+    wait = ctx.login_limiter.retry_after(user.username, client)
+    if wait is not None:
+        raise RateLimited(
+            f"Too many failed attempts; try again in {wait} seconds.", retry_after=wait
+        )
+    found = await me(session, user)
+    if not await anyio.to_thread.run_sync(_verify, ctx, found.password_hash, password):
+        ctx.login_limiter.hit(user.username, client)
+        raise Forbidden("The password is not right; nothing was deleted.")
+    ctx.login_limiter.clear(user.username, client)
+    await erase.everything_of(ctx, session, found.id)

@@ -90,3 +90,8 @@ async def delete(ctx: AppContext, session: AsyncSession, user: AuthUser, file_id
 def _unlink(path: Path) -> None:
     with contextlib.suppress(OSError):
         path.unlink()
+
+
+def unlink_all(paths: Sequence[Path]) -> None:
+    for path in paths:
+        _unlink(path)

@@ -19,6 +19,7 @@ from typing import TypeVar, cast
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     Float,
@@ -213,6 +214,43 @@ class AppliedWebhook(Base):
     applied_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ReportShare(Base):
+    """A read-only link to one job's report for someone without an account (a coach).
+
+    Only the SHA-256 of the link's token is stored: the token itself is shown once, in the link
+    made at creation. Revoked or expired shares stay (the owner's list shows them) but open
+    nothing; they go with the job or the user.
+    """
+
+    __tablename__ = "report_shares"
+    __table_args__ = (Index("ix_report_shares_job_pk", "job_pk"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job_pk: Mapped[int] = mapped_column(BigId, ForeignKey("interview_jobs.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    allow_comments: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class ShareComment(Base):
+    """A comment left through a share link, pinned to a moment of the video (or to none)."""
+
+    __tablename__ = "share_comments"
+    __table_args__ = (Index("ix_share_comments_job_pk", "job_pk", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # The job's, so that the owner keeps the comments of a revoked link.
+    job_pk: Mapped[int] = mapped_column(BigId, ForeignKey("interview_jobs.id", ondelete="CASCADE"))
+    share_id: Mapped[int] = mapped_column(BigId, ForeignKey("report_shares.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    at_seconds: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 def table(model: type[Base]) -> Table:
     """The model's Core table (typed), for the Core statements of the hot paths."""
     return cast(Table, model.__table__)
@@ -225,6 +263,8 @@ __all__ = [
     "IdempotencyKey",
     "InterviewJob",
     "OutboxEntry",
+    "ReportShare",
+    "ShareComment",
     "User",
     "table",
     "utcnow",

@@ -101,6 +101,12 @@ def mount_web(app: FastAPI) -> None:
     async def index() -> HTMLResponse:
         return HTMLResponse(page, headers=PAGE_HEADERS)
 
+    @app.get("/s/{token}", include_in_schema=False, response_class=HTMLResponse)
+    async def shared(token: str) -> HTMLResponse:
+        # A share link opens the same page, which reads the token from its own address (the
+        # token is checked by GET /api/shared/{token}; no-referrer keeps it off other sites).
+        return HTMLResponse(page, headers=PAGE_HEADERS)
+
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> RedirectResponse:
         return RedirectResponse("/static/favicon.svg", status_code=308, headers=PAGE_HEADERS)

@@ -3,6 +3,7 @@ import { apiJSON, onUnauthorized, session } from "./api.js";
 import { enterHome, leaveHome, setupHome } from "./jobs.js";
 import { enterPractice, leavePractice, noteUnsent, setupPractice } from "./practice.js";
 import { enterReport, leaveReport, setupReport } from "./report.js";
+import { setupSharing, sharedToken } from "./share.js";
 import { $ } from "./util.js";
 
 const views = {
@@ -41,6 +42,16 @@ function route() {
   if (current === "report") leaveReport();
   if (current === "practice") leavePractice();
   const hash = location.hash || "#/";
+  const token = sharedToken();
+  if (token) {
+    // A share link (/s/<token>): its report, read only, whoever is or is not logged in.
+    current = "report";
+    show("report");
+    $("#nav").hidden = true;
+    $("#report-back").hidden = true;
+    enterReport(null, { token });
+    return;
+  }
   if (!session.token) {
     current = "auth";
     setAuthMode(hash === "#/signup" ? "signup" : "login");
@@ -62,6 +73,7 @@ function route() {
     flash("");
     current = "report";
     show("report");
+    $("#report-back").hidden = false;
     enterReport(decodeURIComponent(match[1]));
   } else {
     current = "home";
@@ -155,6 +167,7 @@ function setup() {
   for (const type of ["dragover", "drop"]) window.addEventListener(type, (event) => event.preventDefault());
   setupHome();
   setupReport({ flash });
+  setupSharing();
   setupPractice({ flash, go });
   window.addEventListener("hashchange", route);
   route();

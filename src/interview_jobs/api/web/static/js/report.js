@@ -3,6 +3,7 @@
 // transcript (fillers highlighted, words seek), and the measurements. A job still running is
 // followed live.
 import { TERMINAL, apiJSON, followJobEvents } from "./api.js";
+import { hideSharing, showSharing } from "./share.js";
 import { fillerIndexes, renderPaceChart, renderTimeline, timelineLanes } from "./timeline.js";
 import { $, clear, clock, h, humanize, percent, when } from "./util.js";
 
@@ -117,11 +118,14 @@ async function load() {
   reportError("");
   let detail;
   try {
-    detail = await apiJSON(`/api/interview/job/${encodeURIComponent(s.jobId)}/detail`, { signal: s.abort.signal });
+    detail = s.token
+      ? await apiJSON(`/api/shared/${encodeURIComponent(s.token)}`, { signal: s.abort.signal, auth: false })
+      : await apiJSON(`/api/interview/job/${encodeURIComponent(s.jobId)}/detail`, { signal: s.abort.signal });
   } catch (error) {
     if (error.name === "AbortError" || s !== state) return;
     $("#report-status").textContent = "";
-    reportError(error.status === 404 ? "This interview does not exist (or was deleted)." : error.message);
+    const gone = s.token ? "This share link does not exist, was revoked or has expired." : "This interview does not exist (or was deleted).";
+    reportError(error.status === 404 ? gone : error.message);
     return;
   }
   if (s !== state) return;
@@ -138,6 +142,13 @@ async function load() {
 }
 
 async function describe(detail) {
+  if (state.token) {
+    state.name = "Shared interview report";
+    $("#report-title").textContent = state.name;
+    document.title = `${state.name} · Interview Job System`;
+    $("#report-meta").textContent = `${humanize(detail.analysisType || "")} analysis · recorded ${when(detail.createdAt)} · this link works until ${when(detail.expiresAt)}`;
+    return;
+  }
   const name = detail.fileName || (detail.fileId ? `Uploaded file #${detail.fileId}` : detail.videoUrl);
   state.name = name;
   $("#report-title").textContent = `Report: ${name}`;
@@ -182,7 +193,12 @@ async function loadVideo(detail) {
   const s = state;
   const v = video();
   const status = $("#video-status");
-  if (detail.fileId) {
+  if (s.token) {
+    // A share link's report carries a short-lived signed URL of the video (or none).
+    v.src = detail.videoUrl || "";
+    status.textContent = detail.videoUrl ? "" : "The video is not part of this shared report.";
+    if (!detail.videoUrl) v.removeAttribute("src");
+  } else if (detail.fileId) {
     // A <video> cannot send the token: ask for a signed link, which it streams and seeks
     // (Range) without holding the whole file in memory.
     status.textContent = "Loading the video…";
@@ -219,6 +235,12 @@ function renderReport(detail) {
   loadVideo(detail);
   const duration = durationOf(detail);
   drawTimeline(report, duration);
+  const s = state;
+  showSharing(s.token ? { token: s.token, shared: detail } : { jobId: s.jobId }, {
+    seek,
+    time: () => video().currentTime || 0,
+    signal: s.abort.signal,
+  });
 }
 
 function durationOf(detail) {
@@ -442,10 +464,12 @@ export function setupReport() {
   $("#download-json").addEventListener("click", downloadJson);
 }
 
-export function enterReport(jobId) {
+// `jobId` of the user's own job, or `{ token }` of a share link (no login).
+export function enterReport(jobId, { token = null } = {}) {
   leaveReport();
   state = {
     jobId,
+    token,
     abort: new AbortController(),
     detail: null,
     pendingSeek: null,
@@ -460,6 +484,7 @@ export function enterReport(jobId) {
   $("#report-title").textContent = "Report";
   $("#report-meta").textContent = "";
   $("#report-body").hidden = true;
+  hideSharing();
   $("#video-status").textContent = "";
   showStatus(null);
   $("#report-status").textContent = "Loading…";
