@@ -31,6 +31,8 @@ SECRET_FIELDS = (
 # Values that someone copied from an example file and never changed.
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "please-change", "xxx"})
 MIN_SECRET_LENGTH = 16
+# A browser origin: scheme://host[:port] (an IPv6 host in brackets), nothing more.
+_ORIGIN = re.compile(r"https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
 
 
 class ConfigError(RuntimeError):
@@ -76,6 +78,13 @@ class Settings(BaseSettings):
     # --- auth ---
     jwt_expires_seconds: int = Field(default=3600, gt=0)
     login_rate_limit_per_minute: int = Field(default=10, gt=0)
+
+    # --- a front end hosted elsewhere (issue 16) ---
+    cors_allow_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="origins (scheme://host[:port], a JSON list or comma-separated) whose pages "
+        "may call the API from a browser; empty = none (same origin only)",
+    )
 
     # --- files ---
     max_upload_bytes: int = Field(default=2 * 1024**3, gt=0)
@@ -193,6 +202,28 @@ class Settings(BaseSettings):
         if isinstance(value, list):
             return [ip_network(v, strict=False) if isinstance(v, str) else v for v in value if v]
         return value
+
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else re.split(r"[\s,]+", text)
+        if not isinstance(value, list):
+            return value
+        origins = []
+        for item in value:
+            origin = str(item).strip().rstrip("/")
+            if not origin:
+                continue
+            # Never "any origin": a list of the front ends' own origins, exactly.
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: give scheme://host[:port] of each front end "
+                    "('*' is not accepted)"
+                )
+            origins.append(origin.lower())
+        return origins
 
     @field_validator("ai_url", "api_url")
     @classmethod

@@ -99,7 +99,10 @@ def test_unparseable_body_is_400(client: TestClient, settings: Settings) -> None
         headers={**_headers(settings), "Content-Type": "application/json"},
     )
     assert r.status_code == 400
-    assert set(r.json()) == {"error", "message", "details"}
+    body = r.json()
+    assert set(body) == {"error", "message", "details"}
+    # An input error's details are a list of {field, message}; the whole body: field null.
+    assert body["details"] == [{"field": None, "message": body["message"]}]
 
 
 @pytest.mark.parametrize(
@@ -124,6 +127,7 @@ def test_invalid_forward_is_422_naming_the_field(
     body = r.json()
     assert body["error"] == "ValidationError"
     assert field in [d["field"] for d in body["details"]]
+    assert all(set(d) == {"field", "message"} for d in body["details"]), body["details"]
     assert _queue_size(client) == 0
 
 

@@ -86,7 +86,7 @@ async def test_the_body_is_checked_before_the_token_and_its_values_after(
     assert [d["field"] for d in invalid.json()["details"]] == ["videoUrl"]
     missing = await post(b"", {**alice, **json_type})
     assert missing.status_code == 422
-    assert missing.json()["details"][0]["field"] == "body"
+    assert missing.json()["details"][0]["field"] is None  # the whole body
     vendor = await post(
         b'{"videoUrl": "https://videos.example.com/b.mp4"}',
         {**alice, "Content-Type": "application/vnd.example+json"},
@@ -95,8 +95,11 @@ async def test_the_body_is_checked_before_the_token_and_its_values_after(
     text = await post(
         b'{"videoUrl": "https://x.example/c.mp4"}', {**alice, "Content-Type": "text/plain"}
     )
-    assert text.status_code == 422
-    assert "Content-Type" in text.json()["message"]
+    assert text.status_code == 415
+    assert "Content-Type: application/json" in text.json()["message"]
+    assert text.json()["details"] == [
+        {"field": None, "message": "expected application/json, got text/plain"}
+    ]
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,7 @@ async def test_create_from_an_uploaded_file(
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({}, "body"),
+        ({}, None),  # neither videoUrl nor fileId: the whole body
         ({"videoUrl": "not a url"}, "videoUrl"),
         ({"videoUrl": "ftp://example.com/v.mp4"}, "videoUrl"),
         ({"videoUrl": "/relative/v.mp4"}, "videoUrl"),
@@ -90,7 +90,7 @@ async def test_create_from_an_uploaded_file(
     ],
 )
 async def test_create_validation_is_422(
-    client: httpx.AsyncClient, alice: dict[str, str], body: dict[str, Any], field: str
+    client: httpx.AsyncClient, alice: dict[str, str], body: dict[str, Any], field: str | None
 ) -> None:
     r = await client.post("/api/interview/analyze", json=body, headers=alice)
     assert r.status_code == 422, r.text

@@ -40,7 +40,7 @@ from starlette.concurrency import run_in_threadpool
 from interview_jobs import __version__
 from interview_jobs.ai.queue import TaskRuntime, broker_ready, make_broker, queue_depth, run_worker
 from interview_jobs.config import Settings
-from interview_jobs.contracts.errors import error_body, validation_details
+from interview_jobs.contracts.errors import error_body, field_error, validation_details
 from interview_jobs.contracts.forward import (
     API_KEY_HEADER,
     FORWARD_PATH,
@@ -58,7 +58,7 @@ def _error(
     status: int, code: str, message: str, details: Any = None, **headers: str
 ) -> JSONResponse:
     return JSONResponse(
-        error_body(code, message, details), status_code=status, headers=headers or None
+        error_body(status, code, message, details), status_code=status, headers=headers or None
     )
 
 
@@ -175,7 +175,7 @@ async def accept_forward(request: Request, ingress: IngressDep) -> Response:
             422,
             "ValidationError",
             "callbackUrl must be under this AI backend's configured API_URL",
-            [{"field": "callbackUrl", "problem": f"not under {settings.api_url}"}],
+            [field_error("callbackUrl", f"not under {settings.api_url}")],
         )
     if unkeyed:
         log.info(

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from interview_jobs.api import health
 from interview_jobs.api.auth import endpoints as auth_endpoints
 from interview_jobs.api.context import AppContext
+from interview_jobs.api.cors import install_cors
 from interview_jobs.api.db import Database
 from interview_jobs.api.dispatch import Dispatcher
 from interview_jobs.api.errors import install_error_handlers
@@ -124,4 +125,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mount_web(app)  # the web page at / and /static/
     install_openapi(app)
     app.add_middleware(MetricsMiddleware, metrics=ctx.metrics)
+    install_cors(app, settings.cors_allow_origins)  # outermost: preflights never reach routing
     return app

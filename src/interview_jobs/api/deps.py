@@ -29,7 +29,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from interview_jobs.api.auth.tokens import AuthUser
 from interview_jobs.api.context import AppContext
 from interview_jobs.api.driver import ReadSession
-from interview_jobs.api.errors import BadRequest, Unauthorized, ValidationFailed
+from interview_jobs.api.errors import (
+    BadRequest,
+    Unauthorized,
+    ValidationFailed,
+    is_json_media_type,
+    json_expected,
+)
 
 
 async def get_ctx(request: Request) -> AppContext:
@@ -102,29 +108,24 @@ _NO_BODY = object()
 
 
 async def json_payload(request: Request) -> Any:
-    """The body as JSON (400 if it is not JSON; ``_NO_BODY`` when empty)."""
+    """The body as JSON (415 if it is sent as another type, 400 if it does not parse;
+    ``_NO_BODY`` when empty)."""
     raw = await request.body()
     if not raw:
         return _NO_BODY
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type == "application/json" or (
-        media_type.startswith("application/") and media_type.endswith("+json")
-    ):
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise BadRequest("The request body is not valid JSON.") from None
+    content_type = request.headers.get("content-type")
+    if not is_json_media_type(content_type):
+        raise json_expected(content_type)
     try:
-        json.loads(raw)
+        return json.loads(raw)
     except ValueError:
         raise BadRequest("The request body is not valid JSON.") from None
-    raise ValidationFailed.field("body", "send the body as JSON (Content-Type: application/json)")
 
 
 def validated(model: type[M], payload: Any) -> M:
     """``payload`` as ``model`` (422 listing each invalid field, as FastAPI's would)."""
     if payload is _NO_BODY:
-        raise ValidationFailed.field("body", "Field required")
+        raise ValidationFailed.field(None, "a JSON body is required")
     try:
         return model.model_validate(payload)
     except ValidationError as exc:

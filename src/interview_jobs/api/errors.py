@@ -1,7 +1,8 @@
 """The API's one error hierarchy and the handlers that render it.
 
 Every error leaves the service as ``{"error": "<Code>", "message": "<sentence>", "details": …}``
-(CONTRACT.md "Errors"). Services raise these; they never raise ``HTTPException``.
+(CONTRACT.md "Errors"; for 400, 415 and 422 ``details`` is always a list of ``{field, message}``,
+``contracts/errors.py``). Services raise these; they never raise ``HTTPException``.
 
     AppError (500 InternalError)
      ├── BadRequest            400  a body that cannot be parsed
@@ -33,7 +34,6 @@ answer with ``responses=error_responses(404, 409, …)``.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import sqlite3
 from collections.abc import Iterator
@@ -49,7 +49,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from interview_jobs.api.routes import allowed_methods
-from interview_jobs.contracts.errors import field_name
+from interview_jobs.contracts.errors import error_body, field_error, validation_details
 
 log = logging.getLogger(__name__)
 
@@ -81,18 +81,16 @@ class ValidationFailed(AppError):
     code = "ValidationError"
 
     @classmethod
-    def field(cls, field: str, reason: str) -> ValidationFailed:
-        """A 422 naming one field and why it is invalid."""
-        return cls(f"{field}: {reason}", details=[{"field": field, "message": reason}])
+    def field(cls, field: str | None, reason: str) -> ValidationFailed:
+        """A 422 naming one field (None: the whole body) and why it is invalid."""
+        message = f"{field}: {reason}" if field else reason
+        return cls(message, details=[field_error(field, reason)])
 
     @classmethod
     def from_pydantic(cls, exc: PydanticValidationError) -> ValidationFailed:
         """A 422 listing each invalid field (camelCase, as on the wire) and why."""
-        details = [
-            {"field": _field_name(e.get("loc", ())), "message": _message(e)} for e in exc.errors()
-        ]
-        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
-        return cls(f"Invalid request: {summary}", details=details)
+        details = validation_details(exc.errors())
+        return cls(_summary(details), details=details)
 
 
 class Unauthorized(AppError):
@@ -187,7 +185,7 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     return JSONResponse(
-        {"error": code, "message": message, "details": details},
+        error_body(status_code, code, message, details),
         status_code=status_code,
         headers=headers,
     )
@@ -203,33 +201,42 @@ async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
 
 
-def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
-    return field_name(loc) or "body"
+def _summary(details: list[dict[str, Any]]) -> str:
+    return "Invalid request: " + "; ".join(
+        f"{d['field']}: {d['message']}" if d["field"] else d["message"] for d in details
+    )
 
 
-def _unparseable(body: Any) -> bool:
-    """A body sent without a JSON content type reaches validation as raw bytes/text."""
-    if not isinstance(body, bytes | str):
-        return False
-    try:
-        json.loads(body)
-    except ValueError:
-        return True
-    return False
+def is_json_media_type(content_type: str | None) -> bool:
+    """``application/json`` or ``application/*+json`` — or no Content-Type at all (parsed as JSON,
+    as FastAPI does)."""
+    media_type = (content_type or "").partition(";")[0].strip().lower()
+    return (
+        not media_type
+        or media_type == "application/json"
+        or (media_type.startswith("application/") and media_type.endswith("+json"))
+    )
 
 
-def _message(error: Any) -> str:
-    return str(error.get("msg", "invalid")).removeprefix("Value error, ")
+def json_expected(content_type: str | None) -> UnsupportedMediaType:
+    """A body sent as something other than JSON (``text/plain``, a form): 415, saying so."""
+    media_type = (content_type or "").partition(";")[0].strip()
+    return UnsupportedMediaType(
+        f"The body must be JSON (Content-Type: application/json), not {media_type}.",
+        details=[field_error(None, f"expected application/json, got {media_type}")],
+    )
 
 
-async def _request_validation(_: Request, exc: Exception) -> JSONResponse:
+async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
-    if any(e.get("type") == "json_invalid" for e in errors) or _unparseable(exc.body):
+    content_type = request.headers.get("content-type")
+    if isinstance(exc.body, bytes | str) and not is_json_media_type(content_type):
+        return await _app_error(request, json_expected(content_type))
+    if any(e.get("type") == "json_invalid" for e in errors) or isinstance(exc.body, bytes | str):
         return error_response(400, "BadRequest", "The request body is not valid JSON.")
-    details = [{"field": _field_name(e.get("loc", ())), "message": _message(e)} for e in errors]
-    summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
-    return error_response(422, "ValidationError", f"Invalid request: {summary}", details)
+    details = validation_details(errors)
+    return error_response(422, "ValidationError", _summary(details), details)
 
 
 _HTTP_CODES = {

@@ -7,6 +7,7 @@ import logging
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
+from interview_jobs import __version__
 from interview_jobs.api.deps import ContextDep
 from interview_jobs.api.errors import error_responses, unavailable_response
 from interview_jobs.api.metrics import CONTENT_TYPE_LATEST
@@ -18,6 +19,14 @@ router = APIRouter(tags=["health"])
 @router.get("/health")
 async def health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@router.get("/api/interview/health")
+async def interview_health() -> dict[str, str]:
+    """(ext) The original system's probe (its front end calls it without a token): the API is
+    up. Whether the AI backend is reachable is not probed here (a public endpoint must not make
+    outbound requests); ``GET /ready`` checks the database."""
+    return {"status": "healthy", "service": "Interview Job System API", "version": __version__}
 
 
 @router.get("/ready", responses=error_responses(503))

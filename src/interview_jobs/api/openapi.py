@@ -25,6 +25,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from interview_jobs.api.deps import current_user, optional_user
+from interview_jobs.api.jobs.schemas import SeedJobDetailOut
 from interview_jobs.api.routes import PLAIN_BODIES, SECURITY, PlainRoute, iter_endpoints
 from interview_jobs.contracts.callback import CALLBACK_PATH, CallbackRequest
 from interview_jobs.contracts.forward import API_KEY_HEADER
@@ -66,7 +67,11 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     components = document.setdefault("components", {})
     components["securitySchemes"] = SECURITY_SCHEMES
     schemas = components.setdefault("schemas", {})
-    bodies: dict[str, type[BaseModel]] = {"CallbackRequest": CallbackRequest, **PLAIN_BODIES}
+    bodies: dict[str, type[BaseModel]] = {
+        "CallbackRequest": CallbackRequest,
+        "SeedJobDetailOut": SeedJobDetailOut,  # the detail's format=seed answer
+        **PLAIN_BODIES,
+    }
     for name, model in bodies.items():
         schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
         for def_name, definition in schema.pop("$defs", {}).items():

@@ -92,6 +92,7 @@ class _Sink:
     file_seen: bool = False
     filename: str | None = None
     other_bytes: int = 0
+    other_names: list[str] = field(default_factory=list)  # the parts that are not the file
     pending: list[bytes] = field(default_factory=list)
 
     def on_part_begin(self) -> None:
@@ -117,6 +118,8 @@ class _Sink:
             self.file_seen = True
             raw = params.get(b"filename")
             self.filename = raw.decode("utf-8", "replace") if raw is not None else None
+        else:
+            self.other_names.append(name)
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self.in_file:
@@ -181,7 +184,13 @@ async def receive_upload(request: Request, files_dir: Path, max_bytes: int) -> S
             except Exception as exc:  # python-multipart raises its own errors on bad framing
                 raise BadRequest(f"The multipart body is malformed: {exc}") from None
             if sink.other_bytes > MAX_OTHER_FIELD_BYTES:
-                raise PayloadTooLarge("Form fields other than 'file' are too large.")
+                # Most likely the video, sent in a field of another name.
+                name = sink.other_names[-1]
+                raise ValidationFailed.field(
+                    name or None,
+                    f"unexpected multipart field {name!r}: send the video in a field named "
+                    f"{FILE_FIELD!r}",
+                )
             if sink.pending:
                 chunks, sink.pending = sink.pending, []
                 size += sum(len(c) for c in chunks)
@@ -197,7 +206,10 @@ async def receive_upload(request: Request, files_dir: Path, max_bytes: int) -> S
                 await anyio.to_thread.run_sync(_write, fh, hasher, chunks)
         parser.finalize()
         if not sink.file_seen:
-            raise ValidationFailed.field(FILE_FIELD, "a multipart field named 'file' is required")
+            got = ", ".join(repr(n) for n in sink.other_names) or "no field"
+            raise ValidationFailed.field(
+                FILE_FIELD, f"a multipart field named {FILE_FIELD!r} is required (got {got})"
+            )
         if not sink.file_done:
             raise BadRequest("The multipart body ended before the file part was complete.")
         if size == 0:

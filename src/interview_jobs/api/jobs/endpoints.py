@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hmac
 import json
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -31,6 +31,7 @@ from interview_jobs.api.jobs.schemas import (
     JobDetailOut,
     JobOut,
     ListQuery,
+    SeedJobDetailOut,
 )
 from interview_jobs.api.routes import PlainRoute, plain_operation
 from interview_jobs.contracts.callback import CALLBACK_PATH, CallbackRequest, CallbackResponse
@@ -122,9 +123,38 @@ def add_plain_routes(app_router: APIRouter) -> None:
     )
 
 
-@router.get("/job/{job_id}/detail", response_model=JobDetailOut)
-async def get_job_detail(job_id: str, user: CurrentUser, reads: ReadsDep) -> JobDetailOut:
+@router.get(
+    "/job/{job_id}/detail",
+    response_model=JobDetailOut,
+    responses={
+        200: {
+            "description": "The job and its analysis; with format=seed the original's "
+            "InterviewJobDetailResponse (detailedAnalysis a JSON string)",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "anyOf": [
+                            {"$ref": "#/components/schemas/JobDetailOut"},
+                            {"$ref": "#/components/schemas/SeedJobDetailOut"},
+                        ]
+                    }
+                }
+            },
+        }
+    },
+)
+async def get_job_detail(
+    job_id: str,
+    user: CurrentUser,
+    reads: ReadsDep,
+    format: Annotated[
+        Literal["ext", "seed"],
+        Query(description="seed: the original system's form (detailedAnalysis a JSON string)"),
+    ] = "ext",
+) -> JobDetailOut | Response:
     job = await service.read_detail(reads, user, job_id)
+    if format == "seed":
+        return json_response(SeedJobDetailOut.of_detail(job))
     return JobDetailOut.of_detail(job, service.analysis_of(job))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
@@ -80,6 +80,12 @@ class ListQuery(BaseModel):
     status: JobStatus | None = None
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
     before: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _uppercase(cls, value: object) -> object:
+        # Case-insensitive, as analysisType is: ?status=completed is COMPLETED.
+        return value.upper() if isinstance(value, str) else value
 
 
 class QuestionOut(CamelModel):
@@ -172,6 +178,43 @@ class JobDetailOut(JobOut):
     @classmethod
     def of_detail(cls, job: JobDetailRow, analysis: dict[str, Any] | None) -> Self:
         return cls(**_shown(job), detailed_analysis=analysis, duration_seconds=job.duration_seconds)
+
+
+class SeedJobDetailOut(CamelModel):
+    """(ext) ``GET …/detail?format=seed``: the original's ``InterviewJobDetailResponse`` exactly —
+    ``detailedAnalysis`` the analysis as a JSON string (its entity's type), timestamps zoneless
+    ISO-8601 as a Java ``LocalDateTime`` writes them (in UTC)."""
+
+    job_id: str
+    status: JobStatus
+    message: str
+    created_at: str
+    updated_at: str
+    detailed_analysis: str | None
+    error_message: str | None
+    analysis_type: AnalysisType
+    video_url: str
+    file_id: int | None
+
+    @classmethod
+    def of_detail(cls, job: JobDetailRow) -> Self:
+        return cls(
+            job_id=job.job_id,
+            status=job.status,
+            message=status_message(job.status, job.error_message),
+            created_at=_zoneless(job.created_at),
+            updated_at=_zoneless(job.updated_at),
+            detailed_analysis=job.detailed_analysis,
+            error_message=job.error_message,
+            analysis_type=job.analysis_type,
+            video_url=job.video_url,
+            file_id=job.file_id,
+        )
+
+
+def _zoneless(moment: datetime) -> str:
+    """``2025-07-25T10:00:00.123456``: UTC, without the offset (the seed's LocalDateTime)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat()
 
 
 def _shown(job: JobRow) -> dict[str, Any]:

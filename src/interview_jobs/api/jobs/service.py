@@ -69,10 +69,11 @@ async def create(
     video_url, duration, file_name = body.video_url, None, None
     if body.file_id is not None:
         # Read before the transaction: a file deleted in between fails the job's foreign key
-        # (409, a conflict); a job never loses its file.
+        # (409, a conflict); a job never loses its file. With a videoUrl as well, the file is
+        # what is analysed (the forward carries the file's signed URL): the job shows the file.
         video = await file_service.video_of(reads, user, body.file_id)
         duration, file_name = video.duration_seconds, video.original_file_name
-        video_url = video_url or f"{ctx.settings.api_url}{content_path(video.id)}"
+        video_url = f"{ctx.settings.api_url}{content_path(video.id)}"
         # An uploaded file's length is known (probed at upload); a URL's only to the AI
         # backend, which checks the times against it there.
         _check_question_times(body, duration)
