@@ -25,7 +25,6 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from interview_jobs.api.deps import current_user, optional_user
-from interview_jobs.api.jobs.schemas import SeedJobDetailOut
 from interview_jobs.api.routes import PLAIN_BODIES, SECURITY, PlainRoute, iter_endpoints
 from interview_jobs.contracts.callback import CALLBACK_PATH, CallbackRequest
 from interview_jobs.contracts.forward import API_KEY_HEADER
@@ -69,7 +68,6 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     bodies: dict[str, type[BaseModel]] = {
         "CallbackRequest": CallbackRequest,
-        "SeedJobDetailOut": SeedJobDetailOut,  # the detail's format=seed answer
         **PLAIN_BODIES,
     }
     for name, model in bodies.items():

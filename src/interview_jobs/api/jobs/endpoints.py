@@ -125,21 +125,11 @@ def add_plain_routes(app_router: APIRouter) -> None:
 
 @router.get(
     "/job/{job_id}/detail",
-    response_model=JobDetailOut,
+    response_model=JobDetailOut | SeedJobDetailOut,
     responses={
         200: {
             "description": "The job and its analysis; with format=seed the original's "
-            "InterviewJobDetailResponse (detailedAnalysis a JSON string)",
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "anyOf": [
-                            {"$ref": "#/components/schemas/JobDetailOut"},
-                            {"$ref": "#/components/schemas/SeedJobDetailOut"},
-                        ]
-                    }
-                }
-            },
+            "InterviewJobDetailResponse (detailedAnalysis a JSON string)"
         }
     },
 )
