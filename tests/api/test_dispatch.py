@@ -21,6 +21,7 @@ from interview_jobs.api.dispatch import Dispatcher
 from interview_jobs.api.models import utcnow
 from interview_jobs.contracts.forward import FORWARD_PATH
 from tests.api.conftest import AI_KEY, create_job, serve, upload
+from tests.api.test_callback import post_callback
 from tests.support.servers import free_port
 
 
@@ -184,6 +185,23 @@ async def test_deadline_reforwards_with_attempt_2_then_fails(
     # Nothing more happens to a failed job.
     report = await dispatcher(app).run_once(now=t0 + timedelta(seconds=1000))
     assert report.timed_out == report.reforwarded == report.forwarded == 0
+
+
+async def test_a_job_forwarded_again_is_queued_again(
+    client: httpx.AsyncClient, alice: dict[str, str], app: FastAPI, stub: StubAI
+) -> None:
+    job = await create_job(client, alice)
+    assert (await dispatcher(app).run_once()).forwarded == 1
+    r = await post_callback(
+        client,
+        {"jobId": job["jobId"], "status": "PROCESSING", "progress": 40, "phase": "analysing"},
+    )
+    assert r.status_code == 200, r.text
+    assert (await status_of(client, alice, job["jobId"]))["phase"] == "analysing"
+    report = await dispatcher(app).run_once(now=utcnow() + timedelta(seconds=120))
+    assert report.reforwarded == 1
+    state = await status_of(client, alice, job["jobId"])
+    assert (state["status"], state["attempt"], state["phase"]) == ("PENDING", 2, "queued")
 
 
 async def test_deadline_applies_while_the_ai_backend_is_down(

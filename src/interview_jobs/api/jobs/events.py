@@ -1,7 +1,7 @@
 """Server-Sent Events of one job's status and progress, pushed (``feed.py``), never polled.
 
 The first event is the job's current state; then one ``status`` event per change of (status,
-progress, attempt), and the stream ends after a terminal status. The stream re-reads its job
+progress, phase, attempt), and the stream ends after a terminal status. The stream re-reads its job
 (one indexed read, on the read session) only when the feed says it may have changed — a change
 committed by any API process — and holds no database connection in between. Each event's
 ``id`` names the state it shows: a client that reconnects with ``Last-Event-ID`` gets the
@@ -22,6 +22,7 @@ from interview_jobs.api.errors import ServiceUnavailable
 from interview_jobs.api.jobs import repository
 from interview_jobs.api.jobs.feed import JobFeed
 from interview_jobs.api.jobs.repository import JobRow
+from interview_jobs.api.jobs.schemas import shown_phase
 
 RETRY_MS = 2000
 READ_RETRY_SECONDS = 1.0
@@ -30,7 +31,7 @@ READ_RETRY_SECONDS = 1.0
 def event_id(job: JobRow) -> str:
     """The id of the event that shows this state of the job."""
     progress = "-" if job.progress is None else str(job.progress)
-    return f"{job.attempt}.{job.status.value}.{progress}"
+    return f"{job.attempt}.{job.status.value}.{progress}.{shown_phase(job) or '-'}"
 
 
 def _state(job: JobRow) -> dict[str, object]:
@@ -38,9 +39,13 @@ def _state(job: JobRow) -> dict[str, object]:
         "jobId": job.job_id,
         "status": job.status.value,
         "progress": job.progress,
+        "phase": shown_phase(job),
         "attempt": job.attempt,
         "errorMessage": job.error_message,
         "updatedAt": job.updated_at.isoformat(),
+        "estimatedCompletionTime": (
+            None if job.estimated_completion_at is None else job.estimated_completion_at.isoformat()
+        ),
     }
 
 

@@ -76,6 +76,7 @@ class JobRow:
     attempt: int
     estimated_completion_at: datetime | None
     questions: str | None  # JSON (schemas.QuestionOut items)
+    phase: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +194,7 @@ async def recent_processing_seconds(reads: ReadSession, sample: int = 50) -> lis
 NEW_JOB_FIELDS = (
     "job_id", "user_id", "video_url", "status", "file_id", "file_name", "analysis_type",
     "created_at", "updated_at", "attempt", "duration_seconds", "deadline_at",
-    "estimated_completion_at", "questions",
+    "estimated_completion_at", "questions", "phase",
 )  # fmt: skip
 _NEW_JOB = Statement(
     insert(jobs)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, cast
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from interview_jobs.contracts.callback import Phase
 from interview_jobs.contracts.common import AnalysisType, CamelModel, JobStatus
 from interview_jobs.contracts.questions import MAX_QUESTIONS, QuestionIn, find
 
@@ -160,6 +161,11 @@ class JobOut(CamelModel):
     updated_at: datetime
     error_message: str | None
     progress: int | None = None
+    phase: Phase | None = Field(
+        default=None,
+        description="(ext) what the job is doing while PENDING or PROCESSING: queued, "
+        "downloading, analysing or scoring; null once it is over",
+    )
     attempt: int
     estimated_completion_time: datetime | None = None
     questions: list[QuestionOut] | None = Field(
@@ -233,10 +239,18 @@ def _shown(job: JobRow) -> dict[str, Any]:
         "updated_at": job.updated_at,
         "error_message": job.error_message,
         "progress": job.progress,
+        "phase": shown_phase(job),
         "attempt": job.attempt,
         "estimated_completion_time": job.estimated_completion_at,
         "questions": json.loads(job.questions) if job.questions is not None else None,
     }
+
+
+def shown_phase(job: JobRow) -> Phase | None:
+    """The job's phase as clients see it: "queued" until a worker reports one, none once over."""
+    if job.status.is_terminal:
+        return None
+    return cast(Phase, job.phase or "queued")
 
 
 STATUS_MESSAGES: dict[JobStatus, str] = {

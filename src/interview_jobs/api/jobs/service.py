@@ -29,7 +29,7 @@ from interview_jobs.api.jobs.repository import CallbackJobRow, JobDetailRow, Job
 from interview_jobs.api.jobs.schemas import AnalyzeRequest, stored_questions
 from interview_jobs.api.jobs.transitions import transition
 from interview_jobs.api.models import utcnow
-from interview_jobs.contracts.callback import CallbackRequest
+from interview_jobs.contracts.callback import CallbackRequest, Phase
 from interview_jobs.contracts.common import AnalysisType, JobStatus
 from interview_jobs.contracts.questions import QuestionTimeError, check_times
 
@@ -96,6 +96,7 @@ async def create(
         "deadline_at": now + timedelta(seconds=ctx.settings.job_deadline_seconds),
         "estimated_completion_at": estimated,
         "questions": stored_questions(body.questions),
+        "phase": None,  # shown as "queued" until a worker reports one
     }
     async with ctx.db.driver.transaction() as tx:
         if idempotency_key is not None:
@@ -221,6 +222,19 @@ async def delete(ctx: AppContext, session: AsyncSession, user: AuthUser, job_id:
 
 
 # ---- callbacks ----
+PHASE_ORDER: tuple[Phase, ...] = ("queued", "downloading", "analysing", "scoring")
+_PHASE_RANK = case(
+    {phase: rank for rank, phase in enumerate(PHASE_ORDER)}, value=jobs.c.phase, else_=-1
+)
+
+
+def later_phase(reported: Phase) -> Any:
+    """The job's phase after a report of ``reported``: phases never go back within an attempt
+    (callbacks may arrive out of order), like progress."""
+    rank = PHASE_ORDER.index(reported)
+    return case((_PHASE_RANK < rank, reported), else_=jobs.c.phase)  # noqa: SIM300
+
+
 @dataclass(frozen=True, slots=True)
 class CallbackOutcome:
     job_id: str
@@ -309,6 +323,8 @@ async def _apply(
                 (jobs.c.progress < body.progress, body.progress),
                 else_=jobs.c.progress,
             )
+        if body.phase is not None:
+            values["phase"] = later_phase(body.phase)
         # A worker is alive: its report pushes the deadline out (a job is only re-forwarded when
         # nothing has been heard of it for JOB_DEADLINE_SECONDS).
         values["deadline_at"] = now + timedelta(seconds=settings.job_deadline_seconds)

@@ -12,6 +12,9 @@ the job's event streams hear of it (``feed.py``) when it commits.
        ▲  │          │
        │  └──────────┴──► COMPLETED | FAILED | CANCELLED
        └── PENDING/PROCESSING (deadline missed: attempt+1, forwarded again)
+
+A job's ``phase`` (what its worker reported doing) is set only by PROCESSING callbacks and
+cleared by every other change.
 """
 
 from __future__ import annotations
@@ -49,10 +52,15 @@ async def transition(
 ) -> JobRow | None:
     """Move the job to ``target`` if its current status allows it (and it is still on
     ``attempt``): the job as it is now, or None if this call changed nothing."""
+    values = dict(values or {})
+    if target is not JobStatus.PROCESSING:
+        # A phase is what a worker reported of the current attempt: a job that is queued again
+        # (attempt+1) or over has none.
+        values.setdefault("phase", None)
     stmt = (
         update(jobs)
         .where(jobs.c.id == job_pk, jobs.c.status.in_(ALLOWED_SOURCES[target]))
-        .values(status=target, updated_at=now or utcnow(), **(values or {}))
+        .values(status=target, updated_at=now or utcnow(), **values)
         .returning(*JOB_COLUMNS)
     )
     if attempt is not None:

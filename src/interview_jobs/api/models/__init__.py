@@ -160,6 +160,8 @@ class InterviewJob(Base):
     # --- bookkeeping of the asynchronous flow ---
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     progress: Mapped[int | None] = mapped_column(Integer)
+    # (ext) what the worker reported doing (contracts.callback.Phase); NULL: nothing yet.
+    phase: Mapped[str | None] = mapped_column(String(16))
     # No terminal callback by then: forward again with attempt+1 (or fail). NULL once terminal.
     deadline_at: Mapped[datetime | None] = mapped_column()
     forwarded_at: Mapped[datetime | None] = mapped_column()
