@@ -34,7 +34,7 @@ PUBLIC = {
     ("GET", "/health"),
     ("GET", "/ready"),
     ("GET", "/metrics"),
-    ("GET", "/api/interview/health"),  # the original front end's probe: test_compat_api.py
+    ("GET", "/api/interview/health"),  # the original front end's probe: tests/api/test_front_end.py
     ("POST", "/api/auth/register"),
     ("POST", "/api/auth/login"),
     ("POST", CALLBACK_PATH),  # X-API-Key + signature: test_callback_auth.py
