@@ -90,6 +90,14 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=2 * 1024**3, gt=0)
     signed_url_ttl_seconds: int = Field(default=6 * 3600, gt=0)
 
+    # --- retention ---
+    video_retention_days: int | None = Field(
+        default=None, ge=1, description="uploads older than this are deleted; unset = kept"
+    )
+    purge_interval_seconds: float = Field(
+        default=3600.0, gt=0, description="how often each API process runs the retention purge"
+    )
+
     # --- sharing ---
     share_default_days: int = Field(default=7, ge=1, le=365)
     share_max_days: int = Field(default=90, ge=1, le=365)

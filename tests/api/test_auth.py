@@ -14,7 +14,12 @@ from tests.api.conftest import PASSWORD, login
 async def test_register_login_me(client: httpx.AsyncClient) -> None:
     r = await client.post("/api/auth/register", json={"username": "carol", "password": PASSWORD})
     assert r.status_code == 201
-    assert r.json() == {"id": r.json()["id"], "username": "carol"}
+    assert r.json() == {
+        "id": r.json()["id"],
+        "username": "carol",
+        "videoRetentionDays": None,
+        "retentionDays": None,
+    }
 
     r = await client.post("/api/auth/login", json={"username": "carol", "password": PASSWORD})
     assert r.status_code == 200

@@ -273,7 +273,7 @@ def test_a_job_row_is_written_as_the_contract_says(
         id=7, job_id="6f1c", user_id=3, status=JobStatus(status),
         analysis_type=AnalysisType.SPEECH, video_url=VIDEO, file_id=12, file_name="me.mp4",
         created_at=created, updated_at=created, error_message=error, progress=None, attempt=2,
-        estimated_completion_at=eta, questions=None, phase=None,
+        estimated_completion_at=eta, questions=None, phase=None, video_deleted_at=None,
     )  # fmt: skip
     written = json.loads(JobOut.of(row).model_dump_json(by_alias=True))
     assert written == {
@@ -283,4 +283,5 @@ def test_a_job_row_is_written_as_the_contract_says(
         "errorMessage": error, "progress": None, "attempt": 2,
         "estimatedCompletionTime": "2026-11-28T07:05:00.250000Z", "questions": None,
         "phase": None if JobStatus(status).is_terminal else "queued",
+        "videoDeletedAt": None,
     }  # fmt: skip

@@ -77,6 +77,7 @@ def _file_body(_: World) -> dict[str, Any]:
 
 CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/api/auth/me"): Call(lambda w: {}, 200, 200),
+    ("PATCH", "/api/auth/me"): Call(lambda w: {"json": {"videoRetentionDays": 5}}, 200, 200),
     # deletes the caller's own account, whoever the caller is (the other user's own: 204 too)
     ("DELETE", "/api/auth/me"): Call(lambda w: {"json": {"password": PASSWORD}}, 204, 204),
     ("POST", "/api/files"): Call(_file_body, 201, 201),

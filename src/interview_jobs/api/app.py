@@ -2,7 +2,7 @@
 
 Nothing is created at import time. ``create_app`` builds the database handle, the shared context
 and the routers; the lifespan starts (and stops) the outbox dispatcher, the job feed's listener
-(PostgreSQL) and the WAL checkpointer (SQLite), and disposes the engine.
+(PostgreSQL), the WAL checkpointer (SQLite) and the retention purge, and disposes the engine.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from interview_jobs.api.db import Database
 from interview_jobs.api.dispatch import Dispatcher
 from interview_jobs.api.errors import install_error_handlers
 from interview_jobs.api.files import endpoints as file_endpoints
+from interview_jobs.api.files import retention
 from interview_jobs.api.jobs import endpoints as job_endpoints
 from interview_jobs.api.metrics import Metrics
 from interview_jobs.api.openapi import install_openapi
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             background.append(asyncio.create_task(ctx.feed.listen_forever(), name="job-feed"))
         if db.is_sqlite:
             background.append(asyncio.create_task(db.checkpoint_forever(), name="wal-checkpoint"))
+        background.append(asyncio.create_task(retention.purge_forever(ctx), name="purge"))
         try:
             yield
         finally:

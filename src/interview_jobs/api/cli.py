@@ -1,9 +1,10 @@
 """Commands of the api room (registered by interview_jobs.cli): ``api``, ``db upgrade``,
-``user create``. Heavy imports stay inside the command bodies so that ``--help`` is fast."""
+``user create``,
+``purge``. Heavy imports stay inside the command bodies so that ``--help`` is fast."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,6 +17,7 @@ def register(app: typer.Typer) -> None:
     app.command("api", help="Serve the API service (uvicorn).")(serve)
     app.add_typer(db_app, name="db")
     app.add_typer(user_app, name="user")
+    app.command("purge", help="Delete uploads past their retention (VIDEO_RETENTION_DAYS).")(purge)
 
 
 def serve(
@@ -103,6 +105,43 @@ async def _create_user(username: str, password: str) -> int:
             return user.id
     except AppError as exc:
         raise typer.BadParameter(exc.message) from None
+    finally:
+        await db.dispose()
+
+
+def purge(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="list what would be deleted; delete nothing")
+    ] = False,
+) -> None:
+    """One retention purge, as the API's loop runs it (safe beside running API processes)."""
+    import asyncio
+
+    from interview_jobs.config import get_settings
+
+    settings = get_settings()
+    done = asyncio.run(_purge(dry_run))
+    verb = "would delete" if dry_run else "deleted"
+    for item in done.deleted:
+        typer.echo(
+            f"{verb} file {item.file_id} of user {item.user_id} ({item.original_file_name}, "
+            f"{item.file_size} bytes, uploaded {item.uploaded_at:%Y-%m-%d %H:%M} UTC)"
+        )
+    retention = settings.video_retention_days
+    policy = f"server retention {retention} days" if retention else "no server retention"
+    typer.echo(f"{verb} {len(done.deleted)} videos, {done.bytes} bytes ({policy})")
+
+
+async def _purge(dry_run: bool) -> Any:
+    from interview_jobs.api.context import AppContext
+    from interview_jobs.api.db import Database
+    from interview_jobs.api.files import retention
+    from interview_jobs.config import get_settings
+
+    settings = get_settings()
+    db = Database(settings.resolved_database_url)
+    try:
+        return await retention.purge(AppContext.build(settings, db), dry_run=dry_run)
     finally:
         await db.dispose()
 

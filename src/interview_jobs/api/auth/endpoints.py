@@ -11,9 +11,13 @@ from interview_jobs.api.auth.schemas import (
     LoginRequest,
     TokenOut,
     UserOut,
+    UserSettings,
 )
+from interview_jobs.api.context import AppContext
 from interview_jobs.api.deps import ContextDep, CurrentUser, SessionDep
 from interview_jobs.api.errors import error_responses
+from interview_jobs.api.files.retention import effective_days
+from interview_jobs.api.models import User
 
 router = APIRouter(prefix="/api/auth", tags=["auth"], responses=error_responses(503))
 
@@ -27,7 +31,7 @@ router = APIRouter(prefix="/api/auth", tags=["auth"], responses=error_responses(
 )
 async def register(body: Credentials, session: SessionDep, ctx: ContextDep) -> UserOut:
     user = await service.register(ctx, session, body.username, body.password)
-    return UserOut(id=user.id, username=user.username)
+    return _user_out(ctx, user)
 
 
 @router.post("/login", response_model=TokenOut, responses=error_responses(400, 401, 422, 429))
@@ -37,10 +41,27 @@ async def login(body: LoginRequest, request: Request, ctx: ContextDep) -> TokenO
     return TokenOut(access_token=token, expires_in=lifetime)
 
 
+def _user_out(ctx: AppContext, user: User) -> UserOut:
+    return UserOut(
+        id=user.id,
+        username=user.username,
+        video_retention_days=user.video_retention_days,
+        retention_days=effective_days(ctx.settings.video_retention_days, user.video_retention_days),
+    )
+
+
 @router.get("/me", response_model=UserOut, responses=error_responses(401, 404))
-async def me(user: CurrentUser, session: SessionDep) -> UserOut:
-    found = await service.me(session, user)
-    return UserOut(id=found.id, username=found.username)
+async def me(user: CurrentUser, session: SessionDep, ctx: ContextDep) -> UserOut:
+    return _user_out(ctx, await service.me(session, user))
+
+
+@router.patch("/me", response_model=UserOut, responses=error_responses(401, 404, 422))
+async def update_me(
+    body: UserSettings, user: CurrentUser, session: SessionDep, ctx: ContextDep
+) -> UserOut:
+    """(ext) My settings: ``videoRetentionDays`` (shorter than the server's only)."""
+    found = await service.update_settings(ctx, session, user, body.video_retention_days)
+    return _user_out(ctx, found)
 
 
 @router.delete(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from interview_jobs.contracts.common import CamelModel
 
@@ -28,6 +28,23 @@ class LoginRequest(CamelModel):
 class UserOut(CamelModel):
     id: int
     username: str
+    video_retention_days: int | None = Field(
+        default=None, description="(ext) the user's own retention of uploads, days (null: none)"
+    )
+    retention_days: int | None = Field(
+        default=None,
+        description="(ext) what applies: the shorter of the server's and the user's (null: kept)",
+    )
+
+
+class UserSettings(CamelModel):
+    """``PATCH /api/auth/me``: the user's own settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    video_retention_days: int | None = Field(
+        ge=1, le=36500, description="delete my uploads after this many days; null = the server's"
+    )
 
 
 class TokenOut(CamelModel):

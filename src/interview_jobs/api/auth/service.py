@@ -9,7 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from interview_jobs.api.auth import erase, repository
 from interview_jobs.api.auth.tokens import AuthUser
 from interview_jobs.api.context import AppContext
-from interview_jobs.api.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized
+from interview_jobs.api.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    ValidationFailed,
+)
 from interview_jobs.api.models import User
 
 # Verified against when the username does not exist, so that timing does not tell.
@@ -81,3 +88,17 @@ async def delete_account(
         raise Forbidden("The password is not right; nothing was deleted.")
     ctx.login_limiter.clear(user.username, client)
     await erase.everything_of(ctx, session, found.id)
+
+
+async def update_settings(
+    ctx: AppContext, session: AsyncSession, user: AuthUser, video_retention_days: int | None
+) -> User:
+    found = await me(session, user)
+    server = ctx.settings.video_retention_days
+    if video_retention_days is not None and server is not None and video_retention_days > server:
+        raise ValidationFailed.field(
+            "videoRetentionDays",
+            f"at most {server} days: this server deletes uploads after {server} days",
+        )
+    found.video_retention_days = video_retention_days
+    return found

@@ -77,6 +77,7 @@ class JobRow:
     estimated_completion_at: datetime | None
     questions: str | None  # JSON (schemas.QuestionOut items)
     phase: str | None
+    video_deleted_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,6 +172,11 @@ class JobOut(CamelModel):
         default=None, description="(ext) the questions the job was created with (null: none)"
     )
 
+    video_deleted_at: datetime | None = Field(
+        default=None,
+        description="(ext) when the retention purge deleted the analysed video (the report stays)",
+    )
+
     @classmethod
     def of(cls, job: JobRow) -> Self:
         return cls(**_shown(job))
@@ -243,6 +248,7 @@ def _shown(job: JobRow) -> dict[str, Any]:
         "attempt": job.attempt,
         "estimated_completion_time": job.estimated_completion_at,
         "questions": json.loads(job.questions) if job.questions is not None else None,
+        "video_deleted_at": job.video_deleted_at,
     }
 
 

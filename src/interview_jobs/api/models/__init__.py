@@ -110,6 +110,9 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Days an upload is kept (shorter than the server's VIDEO_RETENTION_DAYS only); NULL = the
+    # server's.
+    video_retention_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class FileUpload(Base):
@@ -156,6 +159,8 @@ class InterviewJob(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     analysis_type: Mapped[AnalysisType] = mapped_column(EnumText(AnalysisType, 32))
     error_message: Mapped[str | None] = mapped_column(Text)
+    # When the retention purge deleted the analysed upload (the report stays).
+    video_deleted_at: Mapped[datetime | None] = mapped_column()
 
     # --- bookkeeping of the asynchronous flow ---
     attempt: Mapped[int] = mapped_column(Integer, default=1)

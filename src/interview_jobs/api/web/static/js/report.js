@@ -198,6 +198,8 @@ async function loadVideo(detail) {
     v.src = detail.videoUrl || "";
     status.textContent = detail.videoUrl ? "" : "The video is not part of this shared report.";
     if (!detail.videoUrl) v.removeAttribute("src");
+  } else if (detail.videoDeletedAt) {
+    status.textContent = `The video was deleted on ${when(detail.videoDeletedAt)} (video retention); the report is kept.`;
   } else if (detail.fileId) {
     // A <video> cannot send the token: ask for a signed link, which it streams and seeks
     // (Range) without holding the whole file in memory.
