@@ -29,6 +29,7 @@ from interview_jobs.api.files import retention
 from interview_jobs.api.jobs import endpoints as job_endpoints
 from interview_jobs.api.metrics import Metrics
 from interview_jobs.api.openapi import install_openapi
+from interview_jobs.api.progress import endpoints as progress_endpoints
 from interview_jobs.api.questions import endpoints as question_endpoints
 from interview_jobs.api.shares import endpoints as share_endpoints
 from interview_jobs.api.web import mount_web
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(question_endpoints.router)
     app.include_router(share_endpoints.owner_router)
     app.include_router(share_endpoints.public_router)
+    app.include_router(progress_endpoints.router)
     app.include_router(health.router)
     mount_web(app)  # the web page at / and /static/
     install_openapi(app)

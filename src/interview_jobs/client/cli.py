@@ -1,4 +1,5 @@
-"""Client commands: ``signup``, ``login``, ``logout``, ``submit``, ``jobs``, ``report``.
+"""Client commands: ``signup``, ``login``, ``logout``, ``submit``, ``jobs``, ``report``,
+``progress``.
 
 They talk to a running API (``--api``, default ``INTERVIEW_JOBS_API_URL`` or
 http://127.0.0.1:8000). Exit codes: 0 success; 1 the job FAILED or was CANCELLED; 2 bad usage
@@ -144,6 +145,7 @@ def register(app: typer.Typer) -> None:
         ("submit", submit),
         ("jobs", jobs),
         ("report", report),
+        ("progress", progress),
     ):
         app.command(name, rich_help_panel=panel)(command)
 
@@ -296,6 +298,46 @@ def report(
         except ApiError as exc:
             _api_failed(exc, url)
         _finish(detail, detail, as_json)
+
+
+def progress(
+    since: Annotated[
+        str | None,
+        typer.Option("--from", help="from this date or datetime on (ISO 8601, UTC if no zone)"),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--to", help="up to this date (included) or datetime")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option(help="only answers to questions of this category")
+    ] = None,
+    as_json: JsonOption = False,
+    api: ApiOption = None,
+) -> None:
+    """Your progress over your completed interviews: latest, average, best and a trend."""
+    from interview_jobs.client.http import ApiError
+    from interview_jobs.client.render import progress_renderable
+
+    client, url = _client(api)
+    with client:
+        try:
+            body = client.progress(
+                **{"from": since or "", "to": until or "", "category": category or ""}
+            )
+        except ApiError as exc:
+            _api_failed(exc, url)
+    if as_json:
+        _print_json(body)
+        return
+    if not body.get("attempts"):
+        _stderr().print(
+            "No completed interviews yet"
+            + (f" in category {category}" if category else "")
+            + (" in that time" if since or until else "")
+            + "."
+        )
+        return
+    _stdout().print(progress_renderable(body))
 
 
 def _check_video(path: Path) -> str:

@@ -202,6 +202,12 @@ class ApiClient:
         )
         return result
 
+    def progress(self, **query: str) -> dict[str, Any]:
+        """``GET /api/interview/progress`` with ``from``, ``to``, ``category`` (those given)."""
+        params = {k: v for k, v in query.items() if v}
+        result: dict[str, Any] = self.json("GET", "/api/interview/progress", params=params)
+        return result
+
     def jobs(
         self, *, status: str | None = None, limit: int = 50, page_url: str | None = None
     ) -> tuple[list[dict[str, Any]], str | None]:

@@ -193,3 +193,131 @@ def report_renderable(detail: dict[str, Any]) -> Group:
 
 def print_report(console: Console, detail: dict[str, Any]) -> None:
     console.print(report_renderable(detail))
+
+
+# ---- progress (`interview-jobs progress`) ----
+SPARKS = "▁▂▃▄▅▆▇█"
+TREND_POINTS = 20
+# (key in the API's answer, label, how to show a value, which way is better: +1 up, -1 down,
+# 0 neither (a target range))
+PROGRESS_MEASURES: tuple[tuple[str, str, str, int], ...] = (
+    ("score", "Overall score", "score", 1),
+    ("contentScore", "Content score", "score", 1),
+    ("deliveryScore", "Delivery score", "score", 1),
+    ("wordsPerMinute", "Pace (words/min)", "int", 0),
+    ("fillersPerMinute", "Fillers per minute", "one", -1),
+    ("eyeContactRatio", "Eye contact", "pct", 1),
+    ("pausesPerMinute", "Pauses per minute", "one", 0),
+    ("answerSeconds", "Answer length", "clock", 0),
+    ("starCompleteness", "STAR completeness", "pct", 1),
+)
+
+
+def sparkline(values: list[Any]) -> str:
+    """The last TREND_POINTS values as block characters (· where a value is missing)."""
+    recent = values[-TREND_POINTS:]
+    known = [v for v in recent if isinstance(v, int | float)]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    span = high - low
+    out = []
+    for v in recent:
+        if not isinstance(v, int | float):
+            out.append("·")
+        else:
+            level = 0 if span == 0 else round((v - low) / span * (len(SPARKS) - 1))
+            out.append(SPARKS[level if span else len(SPARKS) // 2])
+    return "".join(out)
+
+
+def _shown(value: Any, kind: str, *, signed: bool = False) -> str:
+    if not isinstance(value, int | float):
+        return "–"
+    sign = "+" if signed and value > 0 else ""
+    if kind == "pct":
+        return f"{sign}{round(value * 100)} %"
+    if kind == "clock":
+        if signed:
+            return f"{sign}{round(value)} s"
+        return clock(value)
+    if kind == "one":
+        return f"{sign}{value:.1f}"
+    return f"{sign}{round(value)}"
+
+
+def _delta_text(value: Any, kind: str, better: int) -> Text:
+    shown = _shown(value, kind, signed=True)
+    if not isinstance(value, int | float) or better == 0 or abs(value) < 1e-9:
+        return Text(shown, style="dim" if shown == "–" else "")
+    return Text(shown, style="green" if value * better > 0 else "red")
+
+
+def progress_renderable(body: dict[str, Any]) -> Group:
+    """`GET /api/interview/progress` as tables: each measure's latest, average, change, best
+    and trend; then the questions answered more than once."""
+    series: dict[str, list[Any]] = body.get("series") or {}
+    created = series.get("createdAt") or []
+    scope = f"{body.get('attempts', 0)} attempts"
+    if body.get("category"):
+        scope += f" · category {body['category']}"
+    if created:
+        scope += f" · {when(created[0], short=True)} → {when(created[-1], short=True)}"
+    latest = body.get("latest") or {}
+    average = body.get("average") or {}
+    delta = body.get("latestVsAverage") or {}
+    bests = body.get("bests") or {}
+    table = Table(
+        title=f"Your progress ({scope})",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        header_style="bold",
+        pad_edge=False,
+    )
+    table.add_column("Measure", no_wrap=True)
+    table.add_column("Latest", justify="right", no_wrap=True)
+    table.add_column("Average", justify="right", no_wrap=True)
+    table.add_column("vs avg", justify="right", no_wrap=True)
+    table.add_column("Best", justify="right", no_wrap=True)
+    table.add_column(f"Trend (last {TREND_POINTS})", no_wrap=True)
+    for key, label, kind, better in PROGRESS_MEASURES:
+        values = series.get(key) or []
+        if not any(isinstance(v, int | float) for v in values):
+            continue  # nothing measured (e.g. content scores of delivery-only analyses)
+        best = bests.get(key)
+        table.add_row(
+            label,
+            _shown(latest.get(key), kind),
+            _shown(average.get(key), kind),
+            _delta_text(delta.get(key), kind, better),
+            _shown(best.get("value"), kind) if isinstance(best, dict) else "",
+            Text(sparkline(values), style="cyan"),
+        )
+    parts: list[Any] = [table]
+    repeated = [q for q in body.get("questions") or [] if q.get("attempts", 0) >= 2]
+    if repeated:
+        questions = Table(
+            title="Questions you answered more than once",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            header_style="bold",
+            pad_edge=False,
+        )
+        questions.add_column("Question", overflow="fold", min_width=24)
+        questions.add_column("Tries", justify="right", no_wrap=True)
+        questions.add_column("Latest", justify="right", no_wrap=True)
+        questions.add_column("Trend", no_wrap=True)
+        for q in repeated:
+            recent = q.get("recent") or []
+            scores = [a.get("score") for a in reversed(recent)]  # oldest first
+            label = str(q.get("text") or q.get("questionId") or "")
+            if q.get("questionId"):
+                label += f" ({q['questionId']})"
+            questions.add_row(
+                escape(label),
+                str(q.get("attempts")),
+                _shown(recent[0].get("score") if recent else None, "score"),
+                Text(sparkline(scores), style="cyan"),
+            )
+        parts.append(questions)
+    return Group(*parts)

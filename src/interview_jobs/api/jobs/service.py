@@ -29,6 +29,8 @@ from interview_jobs.api.jobs.repository import CallbackJobRow, JobDetailRow, Job
 from interview_jobs.api.jobs.schemas import AnalyzeRequest, stored_questions
 from interview_jobs.api.jobs.transitions import transition
 from interview_jobs.api.models import utcnow
+from interview_jobs.api.progress import repository as progress_repository
+from interview_jobs.api.progress.summary import Summary, summarise
 from interview_jobs.contracts.callback import CallbackRequest, Phase
 from interview_jobs.contracts.common import AnalysisType, JobStatus
 from interview_jobs.contracts.questions import QuestionTimeError, check_times
@@ -313,6 +315,7 @@ async def _apply(
     settings = ctx.settings
     now = utcnow()
     values: dict[str, Any] = {}
+    summary: Summary | None = None
     if body.duration_seconds is not None:
         values["duration_seconds"] = body.duration_seconds
     if target is JobStatus.PROCESSING:
@@ -340,6 +343,8 @@ async def _apply(
                 progress=100,
                 error_message=None,
             )
+            # What progress reads (never the analysis itself): api/progress/summary.py.
+            summary = summarise(analysis or {})
             if job.forwarded_at is not None:
                 values["processing_seconds"] = (now - job.forwarded_at).total_seconds()
         else:
@@ -351,6 +356,11 @@ async def _apply(
     )
     if changed is None:
         return False
+    if summary is not None:
+        completed = progress_repository.CompletedJob(
+            job.id, job.job_id, job.user_id, job.created_at, job.file_name
+        )
+        await progress_repository.store_summary(session, completed, summary)
     # The forward evidently arrived (a worker reported) or is moot (terminal).
     await repository.drop_outbox(session, job.id, None if target.is_terminal else attempt)
     return True

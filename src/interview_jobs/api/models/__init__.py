@@ -8,7 +8,9 @@ through :class:`OutboxEntry` rows written in the job's transaction. Relationship
 
 Every list query has an index: "my jobs, newest first" is ``(user_id, created_at, id)`` (scanned
 backwards), with a status filter ``(user_id, status, created_at, id)``; "job by jobId" is the unique
-index on ``job_id``; the dispatcher reads ``outbox.available_at`` and ``deadline_at``.
+index on ``job_id``; the dispatcher reads ``outbox.available_at`` and ``deadline_at``. Progress
+reads a user's job summaries by ``(user_id, scope, created_at)`` and their answers by
+``(user_id, category, created_at)`` and ``(user_id, question_key, created_at)``.
 """
 
 from __future__ import annotations
@@ -176,6 +178,75 @@ class InterviewJob(Base):
     estimated_completion_at: Mapped[datetime | None] = mapped_column()
 
 
+class JobSummary(Base):
+    """A completed job's figures (api/progress/summary.py), written when it COMPLETES: what the
+    progress endpoint reads. ``scope`` is ``""`` for the whole job, or a question category for
+    the mean of the job's answers in that category (what ``?category=`` reads: the same query).
+    A table of its own, not columns of ``interview_jobs``: there they would sit behind the
+    analysis JSON, and SQLite reads through a row's overflow pages (the whole analysis) to reach
+    a column stored after it. ``user_id``, ``job_id``, ``created_at`` and ``file_name`` are the
+    job's, copied."""
+
+    __tablename__ = "job_summaries"
+    __table_args__ = (
+        Index("ix_job_summaries_user_scope_created", "user_id", "scope", "created_at", "job_pk"),
+    )
+
+    job_pk: Mapped[int] = mapped_column(
+        BigId, ForeignKey("interview_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    job_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column()
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    score: Mapped[float | None] = mapped_column(Float)
+    content_score: Mapped[float | None] = mapped_column(Float)
+    delivery_score: Mapped[float | None] = mapped_column(Float)
+    words_per_minute: Mapped[float | None] = mapped_column(Float)
+    fillers_per_minute: Mapped[float | None] = mapped_column(Float)
+    eye_contact_ratio: Mapped[float | None] = mapped_column(Float)
+    pauses_per_minute: Mapped[float | None] = mapped_column(Float)
+    answer_seconds: Mapped[float | None] = mapped_column(Float)
+    star_completeness: Mapped[float | None] = mapped_column(Float)
+
+
+class JobAnswer(Base):
+    """One answer of a completed job, summarised (api/progress/summary.py): what the progress
+    endpoint's category filter and "the same question" comparisons read. ``user_id``,
+    ``job_id`` and ``created_at`` are the job's, copied so that a user's answers are one index
+    range and need no join."""
+
+    __tablename__ = "job_answers"
+    __table_args__ = (
+        UniqueConstraint("job_pk", "answer_index", name="uq_job_answers_job_pk_answer_index"),
+        Index("ix_job_answers_user_category_created", "user_id", "category", "created_at"),
+        Index("ix_job_answers_user_question_created", "user_id", "question_key", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job_pk: Mapped[int] = mapped_column(BigId, ForeignKey("interview_jobs.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    job_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column()
+    answer_index: Mapped[int] = mapped_column(Integer)
+    question_key: Mapped[str | None] = mapped_column(String(512))
+    question_id: Mapped[str | None] = mapped_column(String(64))
+    question_text: Mapped[str | None] = mapped_column(String(500))
+    category: Mapped[str | None] = mapped_column(String(32))
+    start_seconds: Mapped[float | None] = mapped_column(Float)
+    end_seconds: Mapped[float | None] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float)
+    content_score: Mapped[float | None] = mapped_column(Float)
+    delivery_score: Mapped[float | None] = mapped_column(Float)
+    words_per_minute: Mapped[float | None] = mapped_column(Float)
+    fillers_per_minute: Mapped[float | None] = mapped_column(Float)
+    eye_contact_ratio: Mapped[float | None] = mapped_column(Float)
+    pauses_per_minute: Mapped[float | None] = mapped_column(Float)
+    answer_seconds: Mapped[float | None] = mapped_column(Float)
+    star_completeness: Mapped[float | None] = mapped_column(Float)
+
+
 class OutboxEntry(Base):
     """A forward to the AI backend that has not been accepted yet (one per job and attempt)."""
 
@@ -269,6 +340,8 @@ __all__ = [
     "FileUpload",
     "IdempotencyKey",
     "InterviewJob",
+    "JobAnswer",
+    "JobSummary",
     "OutboxEntry",
     "ReportShare",
     "ShareComment",

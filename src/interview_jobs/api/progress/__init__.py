@@ -1,0 +1,1 @@
+"""Progress over time: summaries of results, and the progress endpoint."""
