@@ -1,4 +1,4 @@
-"""Migration 0005 backfills the summaries of jobs that completed before it (in batches), on SQLite
+"""Migration 0007 backfills the summaries of jobs that completed before it (in batches), on SQLite
 and PostgreSQL, and leaves every job and its analysis as it was."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ OLD_JOBS = 1_100  # more than two of the migration's batches
 @pytest.fixture
 def old_db(empty_url: str) -> Iterator[str]:  # noqa: F811
     """A database at revision 0004 (before the summaries), dropped afterwards."""
-    migrate.upgrade(empty_url, "0004")
+    migrate.upgrade(empty_url, "0006")
     yield empty_url
     if is_postgres(empty_url):
         base, _, name = empty_url.rpartition("/")
@@ -150,7 +150,7 @@ def test_backfill_summarises_completed_jobs(old_db: str) -> None:
 def test_downgrade_removes_the_summaries(old_db: str) -> None:
     asyncio.run(_seed(old_db))
     migrate.upgrade(old_db)
-    migrate.downgrade(old_db, "0004")
+    migrate.downgrade(old_db, "0006")
     tables = asyncio.run(
         _read(
             old_db,

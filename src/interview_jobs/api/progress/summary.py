@@ -2,7 +2,7 @@
 
 ``GET /api/interview/progress`` is computed in SQL from these columns (``interview_jobs`` for the
 whole attempt, ``job_answers`` for each answer) and never loads an analysis. The callback's
-COMPLETED transition stores them (``jobs/service.py``); migration 0005 backfilled the jobs that
+COMPLETED transition stores them (``jobs/service.py``); migration 0007 backfilled the jobs that
 completed before.
 
 Both analysis versions summarise: a v1 analysis (delivery only, no ``answers``) gives its score,
