@@ -23,7 +23,14 @@ async def a_full_account(client: httpx.AsyncClient, headers: dict[str, str]) -> 
     a share link with a comment: something in every table."""
     file = await upload(client, headers)
     done = await create_job(client, headers, fileId=file["id"])
-    analysis = {"schemaVersion": 1, "analysisType": "comprehensive", "score": 70, "summary": "x"}
+    answer = {
+        "index": 0, "question": {"text": "Why us?", "id": "mot-001", "category": "motivation"},
+        "start": 0.0, "end": 40.0, "score": 70, "contentScore": 60, "deliveryScore": 80,
+    }  # fmt: skip
+    analysis = {
+        "schemaVersion": 2, "analysisType": "comprehensive", "score": 70, "summary": "x",
+        "contentScore": 60, "deliveryScore": 80, "answers": [answer],
+    }  # fmt: skip
     body = {"jobId": done["jobId"], "status": "COMPLETED", "analysisData": json.dumps(analysis)}
     assert (await post_callback(client, body, msg_id=f"msg_{uuid.uuid4().hex}")).status_code == 200
     keyed = await client.post(
