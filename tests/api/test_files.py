@@ -1,5 +1,5 @@
 """Files: streaming upload with sniffing and size limit, metadata, Range download, signed URLs,
-list and delete."""
+list and delete — every test against both stores: the local disk and S3 (a real SeaweedFS)."""
 
 from __future__ import annotations
 
@@ -15,15 +15,41 @@ from fastapi import FastAPI
 
 from interview_jobs.api.files.signing import signed_content_url
 from interview_jobs.config import Settings
-from tests.api.conftest import create_job, mp4_bytes, upload, webm_bytes
+from tests.api.conftest import create_job, make_settings, mp4_bytes, upload, webm_bytes
+from tests.conftest import s3_bucket_name
+
+PART = 5 * 1024 * 1024
 
 
-def stored_files(settings: Settings) -> list[Path]:
-    return sorted(settings.files_dir.glob("*")) if settings.files_dir.exists() else []
+@pytest.fixture(params=["disk", "s3"])
+def store_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    if request.param == "disk":
+        return {}
+    server = request.getfixturevalue("seaweed")
+    return {
+        "storage_url": f"s3://{s3_bucket_name('files')}/uploads",
+        "s3_part_size_bytes": PART,  # the smallest S3 allows: a 12 MiB upload is 3 parts
+        **server.settings(),
+    }
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path,
+    fresh_db: str,
+    settings_overrides: dict[str, Any],
+    store_settings: dict[str, Any],
+) -> Settings:
+    return make_settings(tmp_path / "data", fresh_db, **store_settings, **settings_overrides)
+
+
+async def stored(app: FastAPI) -> list[str]:
+    """Every key in the app's store, partial writes included (marked ``(partial)``)."""
+    return await app.state.ctx.store.list_keys()
 
 
 async def test_upload_metadata_and_download(
-    client: httpx.AsyncClient, alice: dict[str, str], settings: Settings
+    client: httpx.AsyncClient, alice: dict[str, str], app: FastAPI
 ) -> None:
     data = mp4_bytes(50_000)
     meta = await upload(client, alice, data, name="../../etc/My Interview.mp4")
@@ -41,8 +67,8 @@ async def test_upload_metadata_and_download(
         "sha256",
         "uploadedAt",
     }
-    # Stored under DATA_DIR/files with the generated name, nothing left over.
-    assert [p.name for p in stored_files(settings)] == [meta["fileName"]]
+    # Stored under the generated name, nothing left over.
+    assert await stored(app) == [meta["fileName"]]
 
     r = await client.get(f"/api/files/{meta['id']}", headers=alice)
     assert r.status_code == 200
@@ -85,7 +111,7 @@ async def test_range_requests(client: httpx.AsyncClient, alice: dict[str, str]) 
 
 
 async def test_not_a_video_is_415_and_nothing_is_kept(
-    client: httpx.AsyncClient, alice: dict[str, str], settings: Settings
+    client: httpx.AsyncClient, alice: dict[str, str], app: FastAPI
 ) -> None:
     r = await client.post(
         "/api/files",
@@ -94,12 +120,12 @@ async def test_not_a_video_is_415_and_nothing_is_kept(
     )
     assert r.status_code == 415
     assert r.json()["error"] == "UnsupportedMediaType"
-    assert stored_files(settings) == []
+    assert await stored(app) == []
 
 
 @pytest.mark.parametrize("settings_overrides", [{"max_upload_bytes": 200_000}], indirect=False)
 async def test_too_large_is_413_during_the_stream(
-    client: httpx.AsyncClient, alice: dict[str, str], settings: Settings
+    client: httpx.AsyncClient, alice: dict[str, str], app: FastAPI
 ) -> None:
     big = mp4_bytes(300_000)
 
@@ -122,7 +148,7 @@ async def test_too_large_is_413_during_the_stream(
     )
     assert r.status_code == 413
     assert r.json()["error"] == "PayloadTooLarge"
-    assert stored_files(settings) == []  # the partial file was removed
+    assert await stored(app) == []  # the partial file was removed
 
 
 @pytest.mark.parametrize("settings_overrides", [{"max_upload_bytes": 200_000}])
@@ -155,7 +181,7 @@ async def test_bad_upload_requests(
 
 
 async def test_list_and_delete(
-    client: httpx.AsyncClient, alice: dict[str, str], settings: Settings
+    client: httpx.AsyncClient, alice: dict[str, str], app: FastAPI
 ) -> None:
     first = await upload(client, alice)
     second = await upload(client, alice)
@@ -164,7 +190,7 @@ async def test_list_and_delete(
     r = await client.delete(f"/api/files/{first['id']}", headers=alice)
     assert r.status_code == 204
     assert (await client.get(f"/api/files/{first['id']}", headers=alice)).status_code == 404
-    assert [p.name for p in stored_files(settings)] == [second["fileName"]]
+    assert await stored(app) == [second["fileName"]]
     assert (await client.delete(f"/api/files/{first['id']}", headers=alice)).status_code == 404
 
 
@@ -275,3 +301,86 @@ async def test_duration_is_read_from_the_container_and_feeds_the_estimate(
         job["createdAt"]
     )
     assert took.total_seconds() < 10
+
+
+def multipart_head(boundary: str, name: str = "big.mp4") -> bytes:
+    return (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: video/mp4\r\n\r\n"
+    ).encode()
+
+
+async def test_a_large_upload_streams_in_parts_and_reads_back_by_range(
+    client: httpx.AsyncClient, alice: dict[str, str], app: FastAPI
+) -> None:
+    data = mp4_bytes(2 * PART + 1_234_567)  # three S3 parts, the last one short
+
+    async def body():  # 64 KiB at a time, as a socket would deliver it
+        yield multipart_head("BIGb0undary")
+        for i in range(0, len(data), 65_536):
+            yield data[i : i + 65_536]
+        yield b"\r\n--BIGb0undary--\r\n"
+
+    r = await client.post(
+        "/api/files",
+        content=body(),
+        headers={**alice, "Content-Type": "multipart/form-data; boundary=BIGb0undary"},
+    )
+    assert r.status_code == 201, r.text
+    meta = r.json()
+    assert meta["fileSize"] == len(data)
+    assert meta["sha256"] == hashlib.sha256(data).hexdigest()
+    assert await stored(app) == [meta["fileName"]]
+    url = f"/api/files/{meta['id']}/content"
+    across = f"bytes={PART - 10}-{PART + 9}"  # across the boundary of parts 1 and 2
+    r = await client.get(url, headers={**alice, "Range": across})
+    assert r.status_code == 206 and r.content == data[PART - 10 : PART + 10]
+    r = await client.get(url, headers={**alice, "Range": "bytes=-100"})
+    assert r.content == data[-100:]
+    r = await client.get(url, headers=alice)
+    assert r.status_code == 200 and int(r.headers["content-length"]) == len(data)
+    assert hashlib.sha256(r.content).hexdigest() == meta["sha256"]
+
+
+async def test_a_client_gone_mid_upload_leaves_nothing(app: FastAPI, alice: dict[str, str]) -> None:
+    """The client goes away after more than one part has reached the store: 400, the writer
+    aborted (S3: the multipart upload is aborted, no part is left)."""
+    boundary = "g0ne"
+    data = mp4_bytes(PART + PART // 2)
+    messages = [{"type": "http.request", "body": multipart_head(boundary), "more_body": True}]
+    messages += [
+        {"type": "http.request", "body": data[i : i + 65_536], "more_body": True}
+        for i in range(0, len(data), 65_536)
+    ]
+    messages.append({"type": "http.disconnect"})
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/files",
+        "raw_path": b"/api/files",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"api.test"),
+            (b"authorization", alice["Authorization"].encode()),
+            (b"content-type", f"multipart/form-data; boundary={boundary}".encode()),
+        ],
+        "client": ("127.0.0.1", 1234),
+        "server": ("api.test", 80),
+        "state": {},
+    }
+    await app(scope, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 400
+    assert await stored(app) == [], "the partial upload was aborted"

@@ -74,6 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The file store first: a bucket that is missing and cannot be created stops start-up
+        # (ConfigError, saying so) before anything else runs.
+        await ctx.store.start()
         dispatcher = Dispatcher(ctx)
         app.state.dispatcher = dispatcher
         if settings.gc_freeze_on_start:
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await dispatcher.aclose()
+            await ctx.store.aclose()
             await db.dispose()
 
     app = FastAPI(

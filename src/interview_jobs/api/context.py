@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from interview_jobs.api.auth.ratelimit import RateLimiter
 from interview_jobs.api.auth.tokens import Tokens
 from interview_jobs.api.db import Database
+from interview_jobs.api.files.store import ObjectStore, build_store
 from interview_jobs.api.jobs.estimate import QueueStats
 from interview_jobs.api.jobs.feed import JobFeed
 from interview_jobs.api.metrics import Metrics
@@ -30,6 +31,7 @@ class AppContext:
     login_limiter: RateLimiter
     comment_limiter: RateLimiter
     feed: JobFeed
+    store: ObjectStore  # where uploads' bytes are (STORAGE_URL); started by the lifespan
     queue_stats: QueueStats = field(default_factory=QueueStats)
     # Set by the lifespan when the dispatcher runs: forward right after a commit instead of at
     # the next poll.
@@ -87,4 +89,5 @@ class AppContext:
             login_limiter=RateLimiter(settings.login_rate_limit_per_minute),
             comment_limiter=RateLimiter(settings.comment_rate_limit_per_minute),
             feed=JobFeed(db),
+            store=build_store(settings),
         )

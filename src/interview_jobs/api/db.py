@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -116,10 +117,10 @@ class Database:
             except BaseException:
                 await session.rollback()
                 for hook in session.info.get(_AFTER_ROLLBACK, ()):
-                    hook()
+                    await _run(hook)
                 raise
             for hook in session.info.get(_AFTER_COMMIT, ()):
-                hook()
+                await _run(hook)
 
     async def ping(self) -> None:
         """Raise if the database does not answer."""
@@ -150,12 +151,21 @@ class Database:
                 log.debug("WAL checkpoint skipped: %s", exc)
 
 
-def on_commit(session: AsyncSession, hook: Callable[[], None]) -> None:
+Hook = Callable[[], Awaitable[None] | None]
+
+
+async def _run(hook: Hook) -> None:
+    result = hook()
+    if inspect.isawaitable(result):
+        await result
+
+
+def on_commit(session: AsyncSession, hook: Hook) -> None:
     """Run ``hook`` once ``session``'s transaction has committed (see Database.transaction)."""
     session.info.setdefault(_AFTER_COMMIT, []).append(hook)
 
 
-def on_rollback(session: AsyncSession, hook: Callable[[], None]) -> None:
+def on_rollback(session: AsyncSession, hook: Hook) -> None:
     """Run ``hook`` if ``session``'s transaction is rolled back."""
     session.info.setdefault(_AFTER_ROLLBACK, []).append(hook)
 

@@ -1,4 +1,4 @@
-"""Liveness, readiness (the database answers) and Prometheus metrics."""
+"""Liveness, readiness (the database and the file store answer) and Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -38,7 +38,14 @@ async def ready(ctx: ContextDep) -> JSONResponse:
         return unavailable_response(
             "The database is unavailable.", details={"database": "unavailable"}
         )
-    return JSONResponse({"status": "ready", "database": "ok"})
+    try:
+        await ctx.store.ping()
+    except Exception as exc:
+        log.warning("readiness: file store unavailable: %s", exc)
+        return unavailable_response(
+            "The file store is unavailable.", details={"database": "ok", "storage": "unavailable"}
+        )
+    return JSONResponse({"status": "ready", "database": "ok", "storage": "ok"})
 
 
 @router.get(

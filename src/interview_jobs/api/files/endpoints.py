@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import UTC, datetime
 from typing import Annotated
 
-import anyio.to_thread
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from fastapi.responses import FileResponse
 
 from interview_jobs.api.deps import ContextDep, CurrentUser, OptionalUser, SessionDep
-from interview_jobs.api.errors import (
-    BadRequest,
-    NotFound,
-    RangeNotSatisfiable,
-    Unauthorized,
-    error_responses,
-)
-from interview_jobs.api.files import service, signing, storage
+from interview_jobs.api.errors import NotFound, Unauthorized, error_responses
+from interview_jobs.api.files import content, service, signing, storage
 from interview_jobs.api.files.schemas import MAX_ID, FileLinkOut, FileOut
 from interview_jobs.api.models import FileUpload
 
@@ -53,15 +44,14 @@ def _out(upload: FileUpload) -> FileOut:
     "",
     status_code=201,
     response_model=FileOut,
-    responses=error_responses(400, 413, 415),
+    responses=error_responses(400, 413, 415, 503),
     openapi_extra=_UPLOAD_BODY,
 )
 async def upload_file(
     request: Request, user: CurrentUser, session: SessionDep, ctx: ContextDep
 ) -> FileOut:
-    settings = ctx.settings
-    stored = await storage.receive_upload(request, settings.files_dir, settings.max_upload_bytes)
-    return _out(await service.upload(session, user, stored))
+    stored = await storage.receive_upload(request, ctx.store, ctx.settings.max_upload_bytes)
+    return _out(await service.upload(ctx, session, user, stored))
 
 
 @router.get("", response_model=list[FileOut])
@@ -91,16 +81,13 @@ async def get_file_link(
     return FileLinkOut(url=url, expires_at=datetime.fromtimestamp(int(now + ttl), UTC))
 
 
-_RANGE_ITEM = re.compile(r"^(\d*)-(\d*)$")
-
-
 @router.get(
     "/{file_id}/content",
     response_class=Response,
     responses={
         200: {"content": {"video/*": {}}, "description": "The file's bytes"},
         206: {"content": {"video/*": {}}, "description": "The requested range"},
-        **error_responses(400, 403, 404, 416),
+        **error_responses(400, 403, 404, 416, 503),
     },
 )
 async def get_file_content(
@@ -120,48 +107,18 @@ async def get_file_content(
         upload = await service.get_owned(session, user, file_id)
     else:
         raise Unauthorized("Authentication required: a bearer token or a signed URL.")
-    path = service.stored_path(ctx, upload)
-    try:
-        stat = await anyio.to_thread.run_sync(path.stat)
-    except FileNotFoundError:
-        raise NotFound(f"The content of file {file_id} is missing from storage.") from None
-    _check_range(range_header, stat.st_size)
-    return FileResponse(
-        path,
+    size = await ctx.store.size(upload.file_name)
+    if size is None:
+        raise NotFound(f"The content of file {file_id} is missing from storage.")
+    return await content.content_response(
+        ctx.store,
+        upload.file_name,
+        size,
         media_type=upload.content_type,
         filename=upload.original_file_name,
-        content_disposition_type="inline",
-        stat_result=stat,
+        etag=upload.sha256,
+        range_header=range_header,
     )
-
-
-def _check_range(header: str | None, size: int) -> None:
-    """Starlette serves ranges itself; its errors are plain text, so malformed and unsatisfiable
-    ranges are answered here, in the API's error shape."""
-    if header is None:
-        return
-    unit, _, spec = header.strip().partition("=")
-    items = [item.strip() for item in spec.split(",")] if unit.strip() == "bytes" else []
-    # Starlette answers 416 when *any* range starts outside the file: so must we.
-    satisfiable = True
-    for item in items:
-        match = _RANGE_ITEM.match(item)
-        if match is None:
-            items = []
-            break
-        start, end = match.groups()
-        if (not start and not end) or (start and end and int(end) < int(start)):
-            items = []
-            break
-        if not ((start and int(start) < size) or (not start and end and int(end) > 0)):
-            satisfiable = False
-    if not items:
-        raise BadRequest(f"The Range header {header!r} is malformed (expected bytes=start-end).")
-    if not satisfiable:
-        raise RangeNotSatisfiable(
-            f"The range {header!r} is outside the file's {size} bytes.",
-            headers={"Content-Range": f"bytes */{size}"},
-        )
 
 
 @router.delete(

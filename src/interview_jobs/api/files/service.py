@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
-import contextlib
+import logging
 from collections.abc import Sequence
-from pathlib import Path
 
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_jobs.api.auth.tokens import AuthUser
 from interview_jobs.api.context import AppContext
-from interview_jobs.api.db import on_commit, on_rollback
+from interview_jobs.api.db import on_rollback
 from interview_jobs.api.driver import ReadSession
 from interview_jobs.api.errors import Conflict, NotFound
 from interview_jobs.api.files import repository, storage
 from interview_jobs.api.models import FileUpload
+
+log = logging.getLogger(__name__)
 
 
 def _not_found(file_id: int) -> NotFound:
     return NotFound(f"No file {file_id}.")
 
 
-async def upload(session: AsyncSession, user: AuthUser, stored: storage.StoredUpload) -> FileUpload:
-    """Record an upload that ``storage.receive_upload`` has written (its bytes go again if the
-    row is not committed)."""
-    on_rollback(session, lambda: _unlink(stored.path))
-    duration = await anyio.to_thread.run_sync(storage.probe_duration, stored.path)
+async def upload(
+    ctx: AppContext, session: AsyncSession, user: AuthUser, stored: storage.StoredUpload
+) -> FileUpload:
+    """Record an upload that ``storage.receive_upload`` has written to the store (its bytes go
+    again if the row is not committed)."""
+    store = ctx.store
+    on_rollback(session, lambda: _forget(ctx, stored.file_name))
+    duration = await anyio.to_thread.run_sync(
+        storage.probe_duration, store.sync_reader(stored.file_name, stored.file_size)
+    )
     return await repository.add(
         session,
         FileUpload(
@@ -68,10 +74,6 @@ async def list_owned(session: AsyncSession, user: AuthUser, limit: int) -> Seque
     return await repository.list_owned(session, user.id, limit)
 
 
-def stored_path(ctx: AppContext, upload: FileUpload) -> Path:
-    return ctx.settings.files_dir / upload.file_name
-
-
 async def delete(ctx: AppContext, session: AsyncSession, user: AuthUser, file_id: int) -> None:
     upload = await get_owned(session, user, file_id)
     active = await repository.active_job_using(session, upload.id)
@@ -82,16 +84,23 @@ async def delete(ctx: AppContext, session: AsyncSession, user: AuthUser, file_id
             details={"jobId": job_id, "status": status},
         )
     await repository.remove(session, upload.id)
-    path = stored_path(ctx, upload)
-    # The bytes go only once the row is gone for good.
-    on_commit(session, lambda: _unlink(path))
+    # The bytes go before the row's removal commits: a store that is down is a 503 with the file
+    # still listed (try again), never a row gone and a video still stored. If the commit then
+    # fails, the row stays without bytes and deleting it again finishes the job.
+    await delete_contents(ctx, [upload.file_name])
 
 
-def _unlink(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()
+async def delete_contents(ctx: AppContext, file_names: Sequence[str]) -> None:
+    """Remove files' bytes from the store (no error for bytes already gone); raises
+    StoreUnavailable (503) if the store does not answer. Called before the rows' removal
+    commits, by this domain's delete and by the account's erasure."""
+    for file_name in file_names:
+        await ctx.store.delete(file_name)
 
 
-def unlink_all(paths: Sequence[Path]) -> None:
-    for path in paths:
-        _unlink(path)
+async def _forget(ctx: AppContext, file_name: str) -> None:
+    """The bytes of an upload whose row was rolled back (the request's error stands)."""
+    try:
+        await ctx.store.delete(file_name)
+    except Exception as exc:
+        log.warning("storage: %s left behind after a rollback: %s", file_name, exc)

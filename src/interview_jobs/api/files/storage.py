@@ -1,25 +1,23 @@
-"""Local storage of uploads under ``DATA_DIR/files``: a streaming multipart receiver.
+"""The streaming multipart receiver of uploads, and the container probe.
 
 The request body is fed chunk by chunk to python-multipart's push parser (Starlette's
-``request.form()`` would first spool a complete temporary copy). The ``file`` part is written
-straight to a temporary file in the storage directory while its SHA-256 is computed; the size limit
-is enforced during the stream (and up front from Content-Length); the content type is sniffed from
-the first bytes, never taken from the client. On any failure the partial file is removed.
+``request.form()`` would first spool a complete temporary copy). The ``file`` part goes straight
+to the file store's writer (:mod:`interview_jobs.api.files.store`: the disk or S3) while its SHA-256
+and size are computed; the size limit is enforced during the stream (and up front from
+Content-Length); the content type is sniffed from the first bytes, never taken from the client.
+On any failure the writer is aborted: nothing is left behind.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO
 
-import anyio.to_thread
+import anyio
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
@@ -29,6 +27,7 @@ from interview_jobs.api.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from interview_jobs.api.files.store import ObjectStore, ObjectWriter
 from interview_jobs.contracts import media
 
 FILE_FIELD = "file"
@@ -39,8 +38,7 @@ MAX_OTHER_FIELD_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class StoredUpload:
-    path: Path
-    file_name: str
+    file_name: str  # the key in the store
     original_file_name: str
     content_type: str
     file_size: int
@@ -133,14 +131,14 @@ class _Sink:
             self.file_done = True
 
 
-def _write(fh: IO[bytes], hasher: hashlib._Hash, chunks: list[bytes]) -> None:
-    for chunk in chunks:
-        hasher.update(chunk)
-        fh.write(chunk)
+async def receive_upload(request: Request, store: ObjectStore, max_bytes: int) -> StoredUpload:
+    """Stream the request's multipart ``file`` part into ``store``.
 
-
-async def receive_upload(request: Request, files_dir: Path, max_bytes: int) -> StoredUpload:
-    """Stream the request's multipart ``file`` part into ``files_dir``."""
+    The first bytes are held until the content is sniffed (the key's extension and the stored
+    content type come from it); then every chunk goes on to the store's writer as it arrives.
+    Whatever fails — a bad body, the limit, a client gone, the store down — the writer is
+    aborted, so nothing is left half-written.
+    """
     media_type, params = parse_options_header(request.headers.get("content-type", ""))
     if media_type != b"multipart/form-data":
         raise UnsupportedMediaType(
@@ -170,13 +168,20 @@ async def receive_upload(request: Request, files_dir: Path, max_bytes: int) -> S
             "on_part_end": sink.on_part_end,
         },
     )
-    await anyio.to_thread.run_sync(lambda: files_dir.mkdir(parents=True, exist_ok=True))
-    tmp = files_dir / f".upload-{uuid.uuid4().hex}.part"
     hasher = hashlib.sha256()
     size = 0
+    held: list[bytes] = []  # the first bytes, until sniffed
     head = bytearray()
-    sniffed: tuple[str, str] | None = None
-    fh = await anyio.to_thread.run_sync(lambda: open(tmp, "wb"))  # noqa: SIM115
+    file_name = ""
+    content_type = ""
+    writer: ObjectWriter | None = None
+
+    def open_writer(sniffed: tuple[str, str]) -> ObjectWriter:
+        nonlocal file_name, content_type
+        content_type, extension = sniffed
+        file_name = f"{uuid.uuid4().hex}{extension}"
+        return store.open_writer(file_name, content_type)
+
     try:
         async for chunk in _stream(request):
             try:
@@ -191,19 +196,23 @@ async def receive_upload(request: Request, files_dir: Path, max_bytes: int) -> S
                     f"unexpected multipart field {name!r}: send the video in a field named "
                     f"{FILE_FIELD!r}",
                 )
-            if sink.pending:
-                chunks, sink.pending = sink.pending, []
-                size += sum(len(c) for c in chunks)
-                if size > max_bytes:
-                    raise PayloadTooLarge(
-                        f"The file is larger than the limit of {max_bytes} bytes."
-                    )
-                if sniffed is None and len(head) < SNIFF_BYTES:
-                    for c in chunks:
-                        head += c[: SNIFF_BYTES - len(head)]
-                    if len(head) >= SNIFF_BYTES:
-                        sniffed = _require_video(bytes(head))
-                await anyio.to_thread.run_sync(_write, fh, hasher, chunks)
+            if not sink.pending:
+                continue
+            chunks, sink.pending = sink.pending, []
+            size += sum(len(c) for c in chunks)
+            if size > max_bytes:
+                raise PayloadTooLarge(f"The file is larger than the limit of {max_bytes} bytes.")
+            for c in chunks:
+                hasher.update(c)
+            if writer is None:
+                held += chunks
+                for c in chunks:
+                    head += c[: SNIFF_BYTES - len(head)]
+                if len(head) < SNIFF_BYTES:
+                    continue
+                writer = open_writer(_require_video(bytes(head)))
+                chunks, held = held, []
+            await writer.write(chunks)
         parser.finalize()
         if not sink.file_seen:
             got = ", ".join(repr(n) for n in sink.other_names) or "no field"
@@ -214,20 +223,16 @@ async def receive_upload(request: Request, files_dir: Path, max_bytes: int) -> S
             raise BadRequest("The multipart body ended before the file part was complete.")
         if size == 0:
             raise ValidationFailed.field(FILE_FIELD, "the file is empty")
-        if sniffed is None:
-            sniffed = _require_video(bytes(head))
-        await anyio.to_thread.run_sync(fh.close)
-        content_type, extension = sniffed
-        file_name = f"{uuid.uuid4().hex}{extension}"
-        final = files_dir / file_name
-        await anyio.to_thread.run_sync(os.replace, tmp, final)
+        if writer is None:  # smaller than the sniffed head
+            writer = open_writer(_require_video(bytes(head)))
+            await writer.write(held)
+        await writer.complete()
     except BaseException:
-        fh.close()
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if writer is not None:
+            with anyio.CancelScope(shield=True):
+                await writer.abort()
         raise
     return StoredUpload(
-        path=final,
         file_name=file_name,
         original_file_name=clean_original_name(sink.filename or "upload"),
         content_type=content_type,
@@ -255,8 +260,9 @@ def _require_video(head: bytes) -> tuple[str, str]:
     return sniffed
 
 
-def probe_duration(path: Path) -> float | None:
-    """The container's duration in seconds, from its metadata only (never decodes).
+def probe_duration(open_file: Callable[[], IO[bytes]]) -> float | None:
+    """The container's duration in seconds, from its metadata only (never decodes); blocking,
+    for a worker thread. ``open_file`` gives the stored object (a store's ``sync_reader``).
 
     Uses PyAV when it is installed; returns None when it is not, or the container does not say.
     """
@@ -265,7 +271,7 @@ def probe_duration(path: Path) -> float | None:
     except ImportError:
         return None
     try:
-        with av.open(str(path), metadata_errors="ignore") as container:
+        with open_file() as fh, av.open(fh, mode="r", metadata_errors="ignore") as container:
             if container.duration is not None:
                 return float(container.duration) / 1_000_000  # av.time_base
             for stream in container.streams:
