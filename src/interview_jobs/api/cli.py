@@ -140,9 +140,12 @@ async def _purge(dry_run: bool) -> Any:
 
     settings = get_settings()
     db = Database(settings.resolved_database_url)
+    ctx = AppContext.build(settings, db)
+    await ctx.store.start()
     try:
-        return await retention.purge(AppContext.build(settings, db), dry_run=dry_run)
+        return await retention.purge(ctx, dry_run=dry_run)
     finally:
+        await ctx.store.aclose()
         await db.dispose()
 
 

@@ -23,7 +23,6 @@ from sqlalchemy import Select, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_jobs.api.context import AppContext
-from interview_jobs.api.db import on_commit
 from interview_jobs.api.files import service as files
 from interview_jobs.api.models import FileUpload, InterviewJob, User, utcnow
 from interview_jobs.contracts.common import JobStatus
@@ -131,8 +130,9 @@ async def _delete(
         await ctx.feed.changed(session, job_pk)
     for upload in uploads:
         await session.delete(upload)
-    paths = [files.stored_path(ctx, u) for u in uploads]
-    on_commit(session, lambda: files.unlink_all(paths))
+    # The bytes go before the commit, as a user's delete does (files.service.delete_contents):
+    # a store that is down leaves the rows for the next purge, never rows without bytes behind.
+    await files.delete_contents(ctx, [u.file_name for u in uploads])
 
 
 def _describe(upload: FileUpload) -> Due:
