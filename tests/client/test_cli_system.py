@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from interview_jobs.contracts.questions import find
 from tests.support.system import RunningSystem, interview_clip
 
 pytestmark = pytest.mark.slow
@@ -129,3 +130,25 @@ def test_exit_codes(cli: Cli, tmp_path: Path) -> None:
     logged_out = cli("jobs")
     assert logged_out.returncode == 3
     assert "interview-jobs login" in logged_out.stderr
+
+
+def test_submit_with_questions(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "questions.txt"
+    path.write_text("0:00 Tell me about yourself.\n")
+    done = cli(
+        "submit", UNREACHABLE_VIDEO, "--questions-file", str(path),
+        "--question", "0:45 beh-001", "--question", "Any questions for us?", "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    job_id = json.loads(done.stdout)["jobId"]
+    shown = cli("report", job_id, "--json")
+    known = find("beh-001")
+    assert known is not None
+    assert json.loads(shown.stdout)["questions"] == [
+        {"text": "Tell me about yourself.", "questionId": None, "startSeconds": 0.0},
+        {"text": known.text, "questionId": "beh-001", "startSeconds": 45.0},
+        {"text": "Any questions for us?", "questionId": None, "startSeconds": None},
+    ]
+    bad = cli("submit", UNREACHABLE_VIDEO, "--question", "1:00 Why?", "--question", "0:10 How?")
+    assert bad.returncode == 2
+    assert "questions[1].startSeconds 10.0 is not after 60.0" in bad.stderr

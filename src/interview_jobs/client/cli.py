@@ -36,6 +36,26 @@ ApiOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON on stdout")]
+QuestionOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--question",
+        help="an interview question, in the order asked (repeat it); '1:05 Why us?' says when "
+        "it was asked; a bank id (beh-001) picks a question of the bank",
+        show_default=False,
+    ),
+]
+QuestionsFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--questions-file",
+        help="questions, one per line as for --question, or a JSON array of the API's items "
+        "(before any --question)",
+        exists=True,
+        dir_okay=False,
+        show_default=False,
+    ),
+]
 
 
 def _api_url(api: str | None) -> str:
@@ -193,17 +213,24 @@ def submit(
     wait: Annotated[
         bool, typer.Option("--wait", help="follow the job to its end, then print the report")
     ] = False,
+    question: QuestionOption = None,
+    questions_file: QuestionsFileOption = None,
     as_json: JsonOption = False,
     api: ApiOption = None,
 ) -> None:
     """Upload a video (or give a URL) and create an analysis job."""
     from interview_jobs.client.http import ApiError
+    from interview_jobs.client.questions import QuestionsError, read_questions, wire
     from interview_jobs.contracts.common import AnalysisType
 
     try:
         kind = AnalysisType(analysis_type.lower())
     except ValueError:
         _die(f"--type must be one of {', '.join(t.value for t in AnalysisType)}", EXIT_USAGE)
+    try:
+        questions = read_questions(question or [], questions_file)
+    except QuestionsError as exc:
+        _die(str(exc), EXIT_USAGE)
     is_url = video.lower().startswith(("http://", "https://"))
     path = Path(video)
     content_type = _check_video(path) if not is_url else ""
@@ -217,6 +244,7 @@ def submit(
                 analysis_type=kind.value,
                 file_id=file_id,
                 video_url=video if is_url else None,
+                questions=wire(questions) if questions is not None else None,
             )
         except ApiError as exc:
             _api_failed(exc, url)

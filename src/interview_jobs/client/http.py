@@ -180,8 +180,11 @@ class ApiClient:
         file_id: int | None = None,
         video_url: str | None = None,
         idempotency_key: str | None = None,
+        questions: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {"analysisType": analysis_type}
+        if questions is not None:
+            body["questions"] = questions
         if file_id is not None:
             body["fileId"] = file_id
         if video_url is not None:
