@@ -25,6 +25,7 @@ from interview_jobs.ai.runner import AnalysisProcess
 from interview_jobs.ai.tasks import HandBack, RetryLater, WorkerContext, process_forward
 from interview_jobs.config import Settings, get_settings
 from interview_jobs.contracts.analysis import AnalysisResult
+from interview_jobs.contracts.questions import find
 from interview_jobs.contracts.webhooks import verify
 from tests.media.generate import make_bad_inputs, make_clip
 from tests.support.servers import ServerThread, serve
@@ -210,6 +211,31 @@ def test_bad_inputs_fail_with_a_clear_message_and_the_worker_keeps_serving(
     good = _forward(server, "good", analysisType="speech")
     process_forward(good, ctx)
     assert fake.of(good["jobId"])[-1]["status"] == "COMPLETED"
+
+
+def test_a_job_with_questions_gets_an_answer_per_question(
+    ctx: WorkerContext, api: tuple[FakeApi, ServerThread]
+) -> None:
+    """The forward's questions reach the pipeline resolved against the bank (text, id,
+    category), and split the recording at their times."""
+    fake, server = api
+    known = find("beh-001")
+    assert known is not None
+    questions = [
+        {"questionId": known.id, "startSeconds": 0},
+        {"text": "Why us?", "startSeconds": 4},
+    ]
+    payload = _forward(server, "good", analysisType="speech", questions=questions)
+    process_forward(payload, ctx)
+    final = fake.of(payload["jobId"])[-1]
+    assert final["status"] == "COMPLETED", final
+    answers = final["analysisData"]["answers"]
+    asked = [{k: a["question"].get(k) for k in ("text", "id", "category")} for a in answers]
+    assert asked == [
+        {"text": known.text, "id": known.id, "category": known.category.value},
+        {"text": "Why us?", "id": None, "category": None},
+    ]
+    assert answers[0]["start"] == 0 and answers[1]["start"] == pytest.approx(4, abs=0.5)
 
 
 def test_question_times_beyond_a_linked_video_fail_the_job_naming_the_item(

@@ -145,7 +145,7 @@ def _serve(
             info = probe(request.video)
             conn.send(("info", {"durationSeconds": info.duration_seconds}))
             try:
-                questions_for(request, info.duration_seconds)  # passed on: content-answers
+                questions = questions_for(request, info.duration_seconds)
             except ValueError as exc:
                 conn.send(("error", "bad_questions", str(exc), False))
                 continue
@@ -158,6 +158,7 @@ def _serve(
                 analysis_type=request.analysis_type,
                 progress=progress,
                 work_dir=request.work_dir,
+                questions=questions,
             )
             conn.send(("result", result))
         except AnalysisError as exc:
