@@ -65,3 +65,33 @@ def test_help_is_fast() -> None:
     run = subprocess.run([*CLI, "analyze", "--help"], capture_output=True, text=True, check=False)
     assert run.returncode == 0 and "--json" in run.stdout
     assert time.perf_counter() - started < 5
+
+
+def test_questions_offline(clip_webm: GroundTruth, tmp_path: Path) -> None:
+    """--question / --questions-file: resolved against the bank by the root CLI (the analysis
+    room cannot read it), an answer per question; a time beyond the video is refused first."""
+    from interview_jobs.contracts.questions import find
+
+    known = find("beh-001")
+    assert known is not None
+    listed = tmp_path / "questions.txt"
+    listed.write_text(f"0:00 {known.id}\n")
+    run = subprocess.run(
+        [*CLI, "analyze", clip_webm.path, "--type", "speech", "--json",
+         "--questions-file", str(listed), "--question", "0:10 Why this team?"],
+        capture_output=True, text=True, env=_env(), timeout=180, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    answers = json.loads(run.stdout)["answers"]
+    assert [(a["question"]["text"], a["question"].get("id")) for a in answers] == [
+        (known.text, known.id),
+        ("Why this team?", None),
+    ]
+    assert answers[1]["start"] == 10
+
+    late = subprocess.run(
+        [*CLI, "analyze", clip_webm.path, "--question", "Why?", "--question", "0:25 And?"],
+        capture_output=True, text=True, env=_env(), timeout=60, check=False,
+    )  # fmt: skip
+    assert late.returncode == 2 and late.stdout == ""
+    assert "questions[1].startSeconds 25.0 is beyond the video (20.0 s)" in late.stderr

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+
+#: Turns ``--question``/``--questions-file`` into the pipeline's plain question dicts for the
+#: video, or raises ``ValueError`` saying what is wrong. This room cannot read the question bank
+#: (it imports nothing from the contracts): the root CLI, which can, gives one to :func:`register`.
+QuestionsReader = Callable[[Path, list[str], Path | None], list[dict[str, Any]] | None]
+_read_questions: list[QuestionsReader] = []
 
 
 class AnalysisTypeChoice(StrEnum):
@@ -15,8 +22,9 @@ class AnalysisTypeChoice(StrEnum):
     visual = "visual"
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, *, read_questions: QuestionsReader | None = None) -> None:
     """Add this room's commands to the main CLI."""
+    _read_questions[:] = [read_questions] if read_questions is not None else []
     app.command("analyze")(analyze)
 
 
@@ -37,6 +45,28 @@ def analyze(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display")] = False,
+    question: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--question",
+            metavar="TEXT",
+            help="An interview question, in the order asked (repeat it); '1:05 Why us?' says "
+            "when it was asked; a bank id (beh-001) picks a question of the bank",
+            show_default=False,
+        ),
+    ] = None,
+    questions_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--questions-file",
+            metavar="FILE",
+            help="Questions, one per line as for --question, or a JSON array of the API's "
+            "items (before any --question)",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Analyse an interview video offline and print a report (or its JSON)."""
     # Heavy imports stay here so that `interview-jobs --help` stays fast.
@@ -44,6 +74,7 @@ def analyze(
     import sys
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from interview_jobs.analysis import AnalysisError, AnalysisOptions, Analyzer
@@ -58,6 +89,16 @@ def analyze(
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    questions = None
+    if question or questions_file is not None:
+        if not _read_questions:
+            err.print("[red]error:[/red] questions need the interview-jobs command line")
+            raise typer.Exit(2)
+        try:
+            questions = _read_questions[0](video, question or [], questions_file)
+        except ValueError as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
+            raise typer.Exit(2) from exc
     analyzer = Analyzer(options)
     show_progress = not quiet and err.is_terminal
     try:
@@ -75,6 +116,7 @@ def analyze(
                     video,
                     analysis_type=analysis_type.value,
                     progress=lambda f, stage: bar.update(task, completed=f, description=stage),
+                    questions=questions,
                 )
         else:
             last = [-1]
@@ -87,7 +129,9 @@ def analyze(
                     last[0] = pct
                     print(f"{pct:3d}% {stage}", file=sys.stderr, flush=True)
 
-            result = analyzer.analyze(video, analysis_type=analysis_type.value, progress=plain)
+            result = analyzer.analyze(
+                video, analysis_type=analysis_type.value, progress=plain, questions=questions
+            )
     except AnalysisError as exc:
         err.print(f"[red]error ({exc.code}):[/red] {exc}")
         raise typer.Exit(1 if exc.is_input_error else 3) from exc
