@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -243,25 +244,36 @@ def test_a_damaged_or_foreign_take_is_named(takes: dict[str, Path], tmp_path: Pa
 OWN_TEXT = "  First?\r\n\n Second? \n"
 
 
+def real_bank_answer() -> dict[str, Any]:
+    """GET /api/questions's body, made by the endpoint's own response model from the real bank."""
+    from interview_jobs.api.questions.schemas import CATEGORY_LABELS, CategoryOut, QuestionBankOut
+    from interview_jobs.contracts.questions import Category, bank
+
+    counts = {c: sum(1 for q in bank() if q.category is c) for c in Category}
+    body = QuestionBankOut(
+        categories=[CategoryOut(id=c, label=CATEGORY_LABELS[c], count=counts[c]) for c in Category],
+        questions=list(bank()),
+    )
+    return body.model_dump(mode="json", by_alias=True)
+
+
 def test_practice_session_rules() -> None:
+    from interview_jobs.contracts.questions import bank
+
+    answer = real_bank_answer()
     source = f"""
         import * as plan from {json.dumps(PLAN)};
-        const bank = plan.bankQuestions({{ questions: [
-          {{ id: 7, text: " Tell me about a conflict. ", category: "behavioural",
-             suggestedSeconds: {{ min: 90, max: 150 }} }},
-          {{ id: "m1", text: "Why this company?", category: "motivation",
-             minSeconds: 30, maxSeconds: 60 }},
-          {{ id: 9, text: "Your strengths?", category: "strengths", suggestedLength: [0, 10] }},
-          {{ text: "no id" }},
-        ] }});
+        const answer = {json.dumps(answer)};
+        const bank = plan.bankQuestions(answer);
         let seed = 1;
         const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
         console.log(JSON.stringify({{
           own: plan.parseQuestions({json.dumps(OWN_TEXT)}),
           bank,
-          array: plan.bankQuestions([{{ id: 1, text: "Q" }}]).length,
-          categories: plan.categoriesOf(bank),
-          picked: plan.pickQuestions(bank, "motivation", 3, random).map((q) => q.questionId),
+          categories: plan.bankCategories(answer),
+          odd: plan.bankQuestions({{ questions: [{{ id: 9, text: "x" }}, {{ id: "a", text: " " }}] }}),
+          badRange: plan.lengthRange({{ lengthSeconds: [0, 10] }}),
+          picked: plan.pickQuestions(bank, "motivation", 3, random).map((q) => q.category),
           any: plan.pickQuestions(bank, "", 2, random).length,
           payload: plan.questionsPayload([bank[0], {{ text: "Mine" }}], [0, 42.12345]),
           untimed: plan.questionsPayload([{{ text: "Mine" }}]),
@@ -274,18 +286,24 @@ def test_practice_session_rules() -> None:
         {"text": "First?", "minSeconds": 60, "maxSeconds": 120},
         {"text": "Second?", "minSeconds": 60, "maxSeconds": 120},
     ]
-    assert [(q["questionId"], q["minSeconds"], q["maxSeconds"]) for q in result["bank"]] == [
-        ("7", 90, 150),
-        ("m1", 30, 60),
-        ("9", 60, 120),  # a range that makes no sense falls back to the default
+    assert [
+        (q["questionId"], q["text"], q["category"], q["form"], q["minSeconds"], q["maxSeconds"])
+        for q in result["bank"]
+    ] == [
+        (q.id, q.text, q.category.value, q.form, q.length_seconds[0], q.length_seconds[1])
+        for q in bank()
     ]
-    assert result["bank"][0]["text"] == "Tell me about a conflict."
-    assert result["array"] == 1
-    assert result["categories"] == ["behavioural", "motivation", "strengths"]
-    assert result["picked"] == ["m1"]
+    assert [c["id"] for c in result["categories"]] == [
+        c["id"] for c in answer["categories"] if c["count"] > 0
+    ]
+    assert all(c["label"] for c in result["categories"])
+    assert result["odd"] == []  # an id that is not a string, an empty text
+    assert result["badRange"] == {"minSeconds": 60, "maxSeconds": 120}  # the default
+    motivation = sum(1 for q in bank() if q.category.value == "motivation")
+    assert result["picked"] == ["motivation"] * min(3, motivation)
     assert result["any"] == 2
     assert result["payload"] == [
-        {"questionId": "7", "startSeconds": 0},
+        {"questionId": bank()[0].id, "startSeconds": 0},
         {"text": "Mine", "startSeconds": 42.123},
     ]
     assert result["untimed"] == [{"text": "Mine"}]

@@ -15,21 +15,12 @@ export function parseQuestions(text) {
     .map((line) => ({ text: line, ...DEFAULT_LENGTH }));
 }
 
-// The bank's suggested length, as {minSeconds, maxSeconds}, in whichever of the shapes the bank
-// may give it ({suggestedSeconds: {min, max}} or [min, max], {minSeconds, maxSeconds},
-// {suggestedLength: {minSeconds, maxSeconds}}); the default when it gives none that makes sense.
+// A bank question's suggested answer length (GET /api/questions: `lengthSeconds: [low, high]`) as
+// {minSeconds, maxSeconds}; the default for a question without one (the user's own).
 export function lengthRange(question) {
-  const q = question || {};
-  const candidates = [
-    q.suggestedSeconds,
-    q.suggestedLength,
-    q.suggestedLengthSeconds,
-    { minSeconds: q.minSeconds, maxSeconds: q.maxSeconds },
-  ];
-  for (const c of candidates) {
-    if (!c) continue;
-    const min = Number(Array.isArray(c) ? c[0] : c.minSeconds ?? c.min);
-    const max = Number(Array.isArray(c) ? c[1] : c.maxSeconds ?? c.max);
+  const range = question && question.lengthSeconds;
+  if (Array.isArray(range) && range.length === 2) {
+    const [min, max] = range.map(Number);
     if (Number.isFinite(min) && Number.isFinite(max) && min > 0 && max >= min) {
       return { minSeconds: min, maxSeconds: max };
     }
@@ -37,16 +28,19 @@ export function lengthRange(question) {
   return { ...DEFAULT_LENGTH };
 }
 
-// GET /api/questions's answer (an array, or {questions | items: [...]}) as the session's questions.
+// GET /api/questions's answer ({categories, questions}) as the questions the page offers: a bank
+// question goes by its id, and keeps its category and suggested length.
 export function bankQuestions(body) {
-  const list = Array.isArray(body) ? body : (body && (body.questions || body.items)) || [];
+  const list = (body && Array.isArray(body.questions) && body.questions) || [];
   return list
-    .filter((q) => q && typeof q.text === "string" && q.text.trim() && q.id !== undefined && q.id !== null)
-    .map((q) => ({ text: q.text.trim(), questionId: String(q.id), category: q.category || "", ...lengthRange(q) }));
+    .filter((q) => q && typeof q.text === "string" && q.text.trim() && typeof q.id === "string")
+    .map((q) => ({ text: q.text.trim(), questionId: q.id, category: q.category || "", form: q.form || "", ...lengthRange(q) }));
 }
 
-export function categoriesOf(questions) {
-  return [...new Set(questions.map((q) => q.category).filter(Boolean))].sort();
+// The bank's categories ({id, label}) that hold a question, in the bank's order.
+export function bankCategories(body) {
+  const list = (body && Array.isArray(body.categories) && body.categories) || [];
+  return list.filter((c) => c && c.id && c.count > 0).map((c) => ({ id: String(c.id), label: String(c.label || c.id) }));
 }
 
 // `count` questions drawn at random (without repeats) from `questions` of `category` ("" = any).

@@ -19,8 +19,8 @@ import { checkVideoFile } from "./media.js";
 import {
   DEFAULT_THINK_SECONDS,
   MAX_QUESTIONS,
+  bankCategories,
   bankQuestions,
-  categoriesOf,
   lengthVerdict,
   parseQuestions,
   pickQuestions,
@@ -42,6 +42,7 @@ let flash = () => {};
 let go = () => {};
 let active = false;
 let bank = null; // the bank's questions once loaded; [] when it is not available
+let bankLabels = []; // its categories, {id, label}
 let run = null; // the session being recorded
 let current = null; // the session shown on the "send" card (an IDB record)
 let upload = null; // {abort} while a send is in flight
@@ -105,7 +106,9 @@ async function loadBank() {
   if (bank !== null) return;
   const note = $("#bank-note");
   try {
-    bank = bankQuestions(await apiJSON("/api/questions"));
+    const body = await apiJSON("/api/questions");
+    bank = bankQuestions(body);
+    bankLabels = bankCategories(body);
     if (!bank.length) throw new Error("it has no questions yet");
   } catch (error) {
     bank = [];
@@ -123,7 +126,7 @@ async function loadBank() {
   const select = $("#bank-category");
   clear(select);
   select.append(h("option", { value: "" }, "any category"));
-  for (const category of categoriesOf(bank)) select.append(h("option", { value: category }, category));
+  for (const category of bankLabels) select.append(h("option", { value: category.id }, category.label));
   show(note, false);
   show("#source-bank-choice", true);
 }
