@@ -271,7 +271,7 @@ def test_practice_session_rules() -> None:
           own: plan.parseQuestions({json.dumps(OWN_TEXT)}),
           bank,
           categories: plan.bankCategories(answer),
-          odd: plan.bankQuestions({{ questions: [{{ id: 9, text: "x" }}, {{ id: "a", text: " " }}] }}),
+          odd: plan.bankQuestions({{ questions: [{{ id: 9, text: "x" }}, {{ id: "a" }}] }}),
           badRange: plan.lengthRange({{ lengthSeconds: [0, 10] }}),
           picked: plan.pickQuestions(bank, "motivation", 3, random).map((q) => q.category),
           any: plan.pickQuestions(bank, "", 2, random).length,
