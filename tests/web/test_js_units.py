@@ -278,10 +278,18 @@ def test_practice_session_rules() -> None:
           payload: plan.questionsPayload([bank[0], {{ text: "Mine" }}], [0, 42.12345]),
           untimed: plan.questionsPayload([{{ text: "Mine" }}]),
           verdicts: [10, 60, 121].map((s) => plan.lengthVerdict(s, plan.DEFAULT_LENGTH)),
+          clocks: ["", " 1:05 ", "65", "12.5", "1:02:03.5", "0:75", "1:60:00", "abc", "1:"]
+            .map((t) => String(plan.parseClock(t))),
+          problem: plan.questionProblem(
+            "questions[1].startSeconds: 30.0 is not after 45.0; questions[0].text: text is empty"),
         }}));
     """
     result = run_module(source)
     assert isinstance(result, dict)
+    assert result["clocks"] == ["null", "65", "65", "12.5", "3723.5", "NaN", "NaN", "NaN", "NaN"]
+    assert result["problem"] == (
+        "Question 2's time: 30.0 is not after 45.0; Question 1: text is empty"
+    )
     assert result["own"] == [
         {"text": "First?", "minSeconds": 60, "maxSeconds": 120},
         {"text": "Second?", "minSeconds": 60, "maxSeconds": 120},

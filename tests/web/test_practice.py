@@ -64,9 +64,10 @@ def go_practise(tab: Tab) -> None:
     page = tab.page
     page.click("#nav-practice")
     expect(page.locator("#view-practice")).to_be_visible()
-    # The bank endpoint is not there yet: its options are hidden, with a note.
-    expect(page.locator("#bank-note")).to_contain_text("question bank is not available")
-    expect(page.locator("#source-bank-choice")).to_be_hidden()
+    # The question bank (GET /api/questions) is offered, its categories by their labels.
+    expect(page.locator("#source-bank-choice")).to_be_visible()
+    expect(page.locator("#bank-note")).to_be_hidden()
+    expect(page.locator("#bank-category option", has_text="Leadership")).to_have_count(1)
 
 
 def record_take(page: Any, seconds: float) -> None:
@@ -234,6 +235,13 @@ def test_practise_two_questions_with_a_retake_and_read_the_report(
     row = page.locator(".job").first
     expect(row.locator(".job-title")).to_contain_text("practice-")
     job_id = row.get_attribute("data-job-id")
+    # The job keeps the questions, with the times the page measured.
+    with live_system.api(token_of(page)) as api:
+        stored = api.get(f"/api/interview/job/{job_id}").json()["questions"]
+    assert stored == [
+        {"text": q["text"], "questionId": None, "startSeconds": q["startSeconds"]}
+        for q in body["questions"]
+    ]
 
     # The uploaded video is one WebM: both takes, one after the other, nothing re-encoded.
     joined = decode(uploaded_file(live_system, token_of(page), body["fileId"], tmp_path / "j.webm"))
@@ -266,6 +274,12 @@ def test_practise_two_questions_with_a_retake_and_read_the_report(
         report = api.get(f"/api/interview/job/{job_id}/detail").json()["detailedAnalysis"]
     assert abs(report["metrics"]["durationSeconds"] - total) <= 0.5
     assert report["transcript"]["words"], "the fake microphone's speech was not recognised"
+    # The report opens per answer: both questions, each with its answer from its start time.
+    assert [a["question"]["text"] for a in report["answers"]] == QUESTIONS
+    assert [a["start"] for a in report["answers"]] == pytest.approx(starts, abs=0.01)
+    expect(page.locator("#answers > li.answer h3")).to_have_text(
+        [f"Q{i + 1}{q}" for i, q in enumerate(QUESTIONS)]
+    )
     page.wait_for_function("() => document.querySelector('#report-video').readyState >= 2")
     page.screenshot(path=str(artifacts / "practice-report.png"), full_page=True)
 

@@ -69,3 +69,27 @@ export function lengthVerdict(seconds, range) {
   if (seconds > range.maxSeconds) return "long";
   return "good";
 }
+
+// A time as the user types it ("1:05", "1:02:03.5", or plain seconds "65") in seconds; null when
+// empty; NaN when it is not a time.
+export function parseClock(text) {
+  const value = String(text ?? "").trim();
+  if (!value) return null;
+  const match = /^(?:(\d+):)?(?:(\d+):)?(\d+(?:\.\d+)?)$/.exec(value);
+  if (!match) return NaN;
+  const [, a, b, c] = match;
+  const seconds = Number(c);
+  if ((a !== undefined || b !== undefined) && seconds >= 60) return NaN;
+  if (a !== undefined && b !== undefined) {
+    if (Number(b) >= 60) return NaN;
+    return Number(a) * 3600 + Number(b) * 60 + seconds;
+  }
+  return a !== undefined ? Number(a) * 60 + seconds : seconds;
+}
+
+// The API's item names in words: "questions[1].startSeconds: …" → "Question 2's time: …".
+export function questionProblem(message) {
+  return String(message || "")
+    .replace(/questions\[(\d+)\]\.startSeconds/g, (_, i) => `Question ${Number(i) + 1}'s time`)
+    .replace(/questions\[(\d+)\](\.\w+)?/g, (_, i) => `Question ${Number(i) + 1}`);
+}

@@ -1,6 +1,8 @@
 // One job's report: score and sub-scores, summary, feedback that seeks the video, the video (streamed
 // from a signed link of the upload, or from the job's own URL), the timeline and pace chart, the
-// transcript (fillers highlighted, words seek), and the measurements. A job still running is
+// answers (each question's time range plays it; content and delivery figures; the STAR strip),
+// the transcript (fillers highlighted, hesitations as markers, STAR sentences underlined, words
+// seek), and the measurements. A job still running is
 // followed live.
 import { TERMINAL, apiJSON, followJobEvents } from "./api.js";
 import { hideSharing, showSharing } from "./share.js";
@@ -233,6 +235,7 @@ function renderReport(detail) {
   $("#summary").textContent = report.summary || "";
   renderFeedback(report.feedback || []);
   renderTranscript(report);
+  renderAnswers(report);
   renderMetrics(report);
   loadVideo(detail);
   const duration = durationOf(detail);
@@ -286,8 +289,7 @@ function renderSubScores(subScores) {
   }
 }
 
-function renderFeedback(items) {
-  const list = $("#feedback");
+function renderFeedback(items, list = $("#feedback")) {
   clear(list);
   if (!items.length) {
     list.append(h("li", { class: "hint" }, "No feedback items."));
@@ -352,6 +354,17 @@ function renderTranscript(report) {
     );
     for (const i of phrase) {
       const w = words[i];
+      if (w.kind === "hesitation") {
+        // Heard in the sound, not a word Whisper wrote: a marker in the flow of the words.
+        const marker = h(
+          "span",
+          { class: "w hesitation", role: "button", tabindex: "-1", title: "a hesitation (heard, no word)", "aria-label": `hesitation at ${clock(w.start)}`, dataset: { seconds: String(w.start) } },
+          "…",
+        );
+        state.wordEls[i] = marker;
+        p.append(marker, " ");
+        continue;
+      }
       const el = h(
         fillers.has(i) ? "mark" : "span",
         { class: fillers.has(i) ? "w filler" : "w", role: "button", tabindex: "-1", dataset: { seconds: String(w.start) } },
@@ -368,6 +381,176 @@ function renderTranscript(report) {
   }
   state.rovingWord = -1;
   rovingWord(0, false);
+}
+
+// ---------------------------------------------------------------- answers
+
+const STAR_PARTS = [
+  ["situation", "Situation"],
+  ["task", "Task"],
+  ["action", "Action"],
+  ["result", "Result"],
+];
+const SPLIT_METHOD = {
+  speakers: "by the two voices (the interviewer's turns are the questions)",
+  "question times": "at the questions' times",
+  "aligned to the transcript": "by finding the questions in the transcript",
+  "whole recording": "as one answer (the whole recording)",
+};
+
+const questionText = (a) => (a.question && a.question.text ? a.question.text : "Question not known");
+const short = (text, n = 60) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
+
+// The strongest and weakest of the scored answers (none when fewer than two differ).
+function extremes(answers) {
+  const scored = answers.filter((a) => Number.isFinite(a.score));
+  if (scored.length < 2) return { best: null, worst: null };
+  const best = scored.reduce((x, y) => (y.score > x.score ? y : x));
+  const worst = scored.reduce((x, y) => (y.score < x.score ? y : x));
+  return best.score === worst.score ? { best: null, worst: null } : { best, worst };
+}
+
+function renderAnswers(report) {
+  const section = $("#answers-section");
+  const list = $("#answers");
+  clear(list);
+  const answers = Array.isArray(report.answers) ? report.answers : [];
+  section.hidden = !answers.length;
+  if (!answers.length) return;
+  const { best, worst } = extremes(answers);
+  const summary = $("#answers-summary");
+  if (best) {
+    summary.textContent =
+      `Strongest answer: Q${best.index + 1} “${short(questionText(best))}” (${Math.round(best.score)}); ` +
+      `weakest: Q${worst.index + 1} “${short(questionText(worst))}” (${Math.round(worst.score)}).`;
+  } else {
+    const n = answers.length;
+    summary.textContent = n === 1 ? "One answer." : `${n} answers.`;
+  }
+  const split = report.answersSplit;
+  const how = split && (SPLIT_METHOD[split.method] || split.method);
+  $("#answers-split").textContent = how
+    ? `The recording was split ${how}.${split.confident === false ? ` Not confident: ${split.note || "check the times below"}.` : ""}`
+    : "";
+  for (const answer of answers) list.append(answerItem(answer, answer === best ? "strongest" : answer === worst ? "weakest" : ""));
+  markStarSentences(answers);
+}
+
+function answerItem(a, rank) {
+  const n = a.index + 1;
+  const head = h(
+    "div",
+    { class: "answer-head" },
+    h("h3", {}, h("span", { class: "q-number" }, `Q${n}`), questionText(a)),
+    rank ? h("span", { class: `answer-tag ${rank}` }, rank === "strongest" ? "strongest" : "weakest") : null,
+    h(
+      "button",
+      { type: "button", class: "secondary answer-time", dataset: { seconds: String(a.start) }, "aria-label": `Play answer ${n}, ${clock(a.start)} to ${clock(a.end)}` },
+      `${clock(a.start)}–${clock(a.end)}`,
+    ),
+  );
+  const scores = h(
+    "ul",
+    { class: "answer-scores" },
+    scoreItem("Score", a.score),
+    scoreItem("Content", a.contentScore),
+    scoreItem("Delivery", a.deliveryScore),
+  );
+  const content = a.content || {};
+  const feedback = h("ol", { class: "feedback" });
+  const item = h(
+    "li",
+    { class: `answer ${rank}`.trim(), dataset: { index: String(a.index) } },
+    head,
+    scores,
+    starStrip(content.star, n),
+    h("div", { class: "answer-figures" }, contentFigures(content, Boolean(a.question)), deliveryFigures(a.delivery || {})),
+    feedback,
+  );
+  renderFeedback(a.feedback || [], feedback);
+  return item;
+}
+
+function scoreItem(label, value) {
+  return h("li", {}, `${label} `, h("strong", { class: scoreClass(value) }, Number.isFinite(value) ? String(Math.round(value)) : "–"));
+}
+
+function starStrip(star, n) {
+  if (!star) return h("p", { class: "hint" }, "Structure (STAR) not assessed for this answer.");
+  const strip = h("div", { class: "star-strip", role: "group", "aria-label": `Answer ${n}: STAR structure` });
+  for (const [key, label] of STAR_PARTS) {
+    const part = star[key] || { present: false, sentences: [] };
+    const sentences = Array.isArray(part.sentences) ? part.sentences : [];
+    if (part.present && sentences.length) {
+      strip.append(
+        h(
+          "button",
+          { type: "button", class: `star-part present ${key}`, dataset: { seconds: String(sentences[0].start) }, title: sentences[0].text || "", "aria-label": `${label}: ${sentences.length} sentence${sentences.length > 1 ? "s" : ""}; play from ${clock(sentences[0].start)}` },
+          `${label} ✓`,
+        ),
+      );
+    } else {
+      strip.append(h("span", { class: `star-part ${key}`, "aria-label": `${label}: missing` }, `${label} —`));
+    }
+  }
+  return strip;
+}
+
+function figures(title, rows) {
+  return h("section", {}, h("h4", {}, title), h("dl", {}, rows));
+}
+
+function contentFigures(c, asked) {
+  const spec = c.specificity || {};
+  const own = c.ownership || {};
+  const len = c.length || {};
+  const rep = c.repetition || {};
+  const closing = c.closing || {};
+  const target = Array.isArray(len.targetSeconds) ? ` (aim ${clock(len.targetSeconds[0])}–${clock(len.targetSeconds[1])})` : "";
+  const phrases = Array.isArray(rep.phrases) ? rep.phrases : [];
+  return figures("Content", [
+    ...row("Relevance", Number.isFinite(c.relevance) ? percent(c.relevance) : asked ? "not measured" : "no question to compare with"),
+    ...row(
+      "Specific details",
+      Number.isFinite(spec.numbers) ? `${spec.numbers} numbers, ${spec.names ?? 0} names, ${spec.timeMarkers ?? 0} time markers${Number.isFinite(spec.per100Words) ? ` (${round(spec.per100Words, 1)} per 100 words)` : ""}` : null,
+    ),
+    ...row("Ownership", Number.isFinite(own.i) ? `“I” × ${own.i}, “we” × ${own.we ?? 0}${Number.isFinite(own.iShare) ? ` (${percent(own.iShare)} “I”)` : ""}` : null),
+    ...row("Length", Number.isFinite(len.seconds) ? `${clock(len.seconds)}, ${len.words ?? "?"} words${target}${len.verdict ? ` · ${humanize(len.verdict)}` : ""}` : null),
+    ...row("Repetition", phrases.length ? phrases.slice(0, 3).map((p) => `“${p.phrase}” × ${p.count}`).join(", ") : "none"),
+    ...row("Ends with", closing.endsWith ? humanize(closing.endsWith) : null),
+  ]);
+}
+
+function deliveryFigures(d) {
+  const fillers = d.fillerWords || {};
+  const pauses = d.pauses || {};
+  return figures("Delivery", [
+    ...row("Pace", Number.isFinite(d.wordsPerMinute) ? `${round(d.wordsPerMinute)} words per minute` : "not enough speech"),
+    ...row("Filler words", Number.isFinite(fillers.total) ? `${fillers.total} (${round(fillers.perMinute, 1)} per minute)` : null),
+    ...row("Pauses", Number.isFinite(pauses.count) ? `${pauses.count}${Number.isFinite(pauses.longestSeconds) ? `, longest ${round(pauses.longestSeconds, 1)} s` : ""}` : null),
+    ...row("Eye contact", d.eyeContactRatio === null || d.eyeContactRatio === undefined ? null : percent(d.eyeContactRatio)),
+  ]);
+}
+
+// Underline, in the transcript, the words of each STAR sentence in its part's colour.
+function markStarSentences(answers) {
+  const words = state.words;
+  if (!words.length) return;
+  for (const answer of answers) {
+    const star = answer.content && answer.content.star;
+    if (!star) continue;
+    for (const [key, label] of STAR_PARTS) {
+      for (const sentence of (star[key] && star[key].sentences) || []) {
+        words.forEach((w, i) => {
+          const el = state.wordEls[i];
+          if (!el || w.start < sentence.start - 0.05 || w.end > sentence.end + 0.05) return;
+          el.classList.add(`star-${key}`);
+          el.dataset.star = key;
+          if (!el.title) el.title = `${label} (Q${answer.index + 1})`;
+        });
+      }
+    }
+  }
 }
 
 function row(label, value) {
@@ -462,6 +645,7 @@ export function setupReport() {
   };
   $("#feedback").addEventListener("click", seekFrom);
   $("#transcript").addEventListener("click", seekFrom);
+  $("#answers").addEventListener("click", seekFrom);
   $("#transcript").addEventListener("keydown", onTranscriptKey);
   $("#download-json").addEventListener("click", downloadJson);
 }
