@@ -1,0 +1,271 @@
+"""Which parts of STAR (Situation, Task, Action, Result) each sentence of an answer carries.
+
+No packaged NLI or zero-shot model exists, so this is a small classifier of our own: one logistic
+regression per part (multi-label: a sentence may carry two parts, or none) over the sentence's
+MiniLM embedding (:mod:`.embed`) and a few cue features that embeddings see poorly — first-person
+past-tense actions, "I would", result phrases ("as a result", "went down"), numbers and
+percentages, task phrases ("my goal", "responsible for"), setting phrases ("at my last job",
+"when I was"). Its weights (``data/star.npz``, a few kB) are built by ``scripts/train_content.py``
+from the team's labelled sentences in ``data/content/``; :data:`THRESHOLD` holds, per part, the
+probability above which the part counts as present, chosen on the training data by cross-validation.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from interview_jobs.analysis.content import embed as embedding
+from interview_jobs.analysis.errors import ModelError
+
+COMPONENTS = ("situation", "task", "action", "result")
+WEIGHTS_FILE = "star.npz"
+
+_IRREGULAR_PAST = (  # noqa: SIM905 (a word list reads better as words)
+    "began brought built bought caught chose came did drew drove fed felt fought found flew "
+    "forgot gave got grew had heard held hid kept knew laid led left lent let lost made meant "
+    "met paid put ran rang read rode rose said sat saw sent set shook shot showed shut sold "
+    "sought spent spoke split spread stood stole stuck swore swept swam taught told thought "
+    "threw took understood woke wore won wrote"
+).split()
+_PAST = r"(?:\w+ed|(?:re|over|under|mis)?(?:" + "|".join(_IRREGULAR_PAST) + r"))"
+_SUBJECT = (
+    r"\b(?:i|we|he|she|they)\b(?:\s+(?:then|also|just|first|finally|actually|basically|"
+    r"quickly|immediately|eventually|personally|even|still|never|only|really|um|uh|like),?)*"
+)
+_NUMBER_WORDS = (
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|half|third|quarter|"
+    r"twice|double|doubled|tripled)\b"
+)
+# (name, pattern) in a fixed order: the trained weights are laid out in this order, and the weights
+# file records the names so that a change here without retraining is an error, not a silent skew.
+CUES: tuple[tuple[str, str], ...] = (
+    ("past_action", _SUBJECT + r"\s+" + _PAST + r"\b"),
+    (
+        "would_action",
+        r"\b(?:i'd|i would|we'd|we would|i will|i'll|i'm going to|i try to|i start)\b",
+    ),
+    ("sequence", r"\b(?:first|then|after that|next|so i|and i|i also|finally)\b"),
+    (
+        "result_phrase",
+        r"\b(?:as a result|in the end|which meant|that meant|the result|resulted|outcome|"
+        r"ended up|since then|since$|afterwards|after that|within (?:a|\w+) (?:week|month|year)s?|"
+        r"went (?:up|down|from)|dropped|fell|increased|decreased|improved|reduced|saved|grew|"
+        r"cut (?:the|our)|doubled|record|on time|ahead of|got promoted|was promoted|renewed|won)\b",
+    ),
+    ("learnt", r"\b(?:i learn(?:t|ed)|the lesson|taught me|i realised|i realized|looking back)\b"),
+    ("number", r"\d|%|\bpercent\b|" + _NUMBER_WORDS),
+    (
+        "task_phrase",
+        r"\b(?:my (?:goal|job|role|task|aim|responsibility|priority)|responsible for|in charge of|"
+        r"i (?:had|needed|was asked|wanted|was supposed) to|it was (?:on me|my job)|"
+        r"(?:was|were) asked to|had to (?:get|make|deliver|find|decide)|the goal was|our goal)\b",
+    ),
+    (
+        "setting",
+        r"\b(?:at my (?:last|previous|first|current|old) (?:job|company|role|team|work)|"
+        r"when i (?:was|worked|joined|became|started|ran)|"
+        r"in my (?:last|previous|first|current|old)|"
+        r"(?:last|that|one) (?:year|spring|summer|autumn|winter|month|week|day)|"
+        r"(?:a few|two|three|some) (?:years|months) ago|at the time|once|there was|we had|"
+        r"i (?:was working|worked) (?:at|as|in|for)|during)\b",
+    ),
+    ("hypothetical", r"\b(?:if|would|could|might)\b"),
+    ("question_mark", r"\?"),
+    (
+        "filler_only",
+        r"^(?:\W|um+|uh+|hmm+|so|yeah|okay|ok|well|like|you know|i mean|right|sure|oh)*$",
+    ),
+    (
+        "self_talk",
+        r"\b(?:i(?:'m| am) (?:a|very|really|pretty) |i (?:really )?(?:like|love)|my favourite|"
+        r"good question|let me think|that's (?:me|it|basically)|i think i'm|i guess)\b",
+    ),
+)
+_COMPILED = tuple((name, re.compile(pattern)) for name, pattern in CUES)
+CUE_NAMES = tuple(name for name, _ in CUES)
+
+
+def cue_features(sentence: str) -> NDArray[np.float32]:
+    """The cue features of one sentence: one 0/1 per :data:`CUES`, then log word count."""
+    text = " ".join(sentence.lower().replace("’", "'").split())
+    values = [1.0 if pattern.search(text) else 0.0 for _, pattern in _COMPILED]
+    values.append(float(np.log1p(len(text.split()))))
+    return np.asarray(values, dtype=np.float32)
+
+
+POSITION_NAMES = ("relative_position", "first", "last", "relative_position_squared")
+
+
+def position_features(count: int) -> NDArray[np.float32]:
+    """``(count, 4)``: where each sentence sits in its answer (openings set the scene, endings
+    give results)."""
+    rows = []
+    for i in range(count):
+        r = i / (count - 1) if count > 1 else 0.5
+        rows.append([r, float(i == 0), float(i == count - 1), r * r])
+    return np.asarray(rows, dtype=np.float32).reshape(count, len(POSITION_NAMES))
+
+
+def features(sentences: Sequence[str], embeddings: NDArray[np.float32]) -> NDArray[np.float32]:
+    """The first stage's input for the sentences of one answer, in order:
+    ``(n, 384 + len(CUES) + 1 + 4)`` — the embedding, the cue features, the position."""
+    width = embedding.DIMENSION + len(CUES) + 1 + len(POSITION_NAMES)
+    if not sentences:
+        return np.zeros((0, width), dtype=np.float32)
+    cues = np.stack([cue_features(s) for s in sentences])
+    parts = [embeddings.astype(np.float32), cues, position_features(len(sentences))]
+    return np.hstack(parts).astype(np.float32)
+
+
+def context_features(first_stage: NDArray[np.float32]) -> NDArray[np.float32]:
+    """The second stage's input for one answer: each sentence's first-stage probabilities, its
+    neighbours', the highest of all earlier sentences' (once the actions have started, a scene is
+    rarely set again), and its position — ``(n, 4 * 4 + 4)``."""
+    n = len(first_stage)
+    previous = np.zeros_like(first_stage)
+    following = np.zeros_like(first_stage)
+    earlier = np.zeros_like(first_stage)
+    if n > 1:
+        previous[1:] = first_stage[:-1]
+        following[:-1] = first_stage[1:]
+        earlier[1:] = np.maximum.accumulate(first_stage, axis=0)[:-1]
+    return np.hstack([first_stage, previous, following, earlier, position_features(n)]).astype(
+        np.float32
+    )
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """Logistic regressions (one per component) over standardised features."""
+
+    mean: NDArray[np.float32]  # (d,)
+    scale: NDArray[np.float32]  # (d,)
+    coef: NDArray[np.float32]  # (4, d)
+    intercept: NDArray[np.float32]  # (4,)
+
+    def probabilities(self, x: NDArray[np.float32]) -> NDArray[np.float32]:
+        z = ((x - self.mean) / self.scale) @ self.coef.T + self.intercept
+        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))), dtype=np.float32)
+
+
+_STAGE_FIELDS = ("mean", "scale", "coef", "intercept")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Two stacked stages: per sentence (:func:`features`), then with its neighbours'
+    first-stage probabilities (:func:`context_features`); a threshold per component."""
+
+    first: Logistic
+    second: Logistic
+    threshold: NDArray[np.float32]  # (4,)
+
+    def probabilities(self, x: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Probabilities for the sentences of one answer (rows of :func:`features`, in order)."""
+        return self.second.probabilities(context_features(self.first.probabilities(x)))
+
+    def save(self, path: Any) -> None:
+        arrays = {
+            f"{stage}_{field}": getattr(getattr(self, stage), field)
+            for stage in ("first", "second")
+            for field in _STAGE_FIELDS
+        }
+        np.savez(
+            path,
+            **arrays,
+            threshold=self.threshold,
+            components=np.array(COMPONENTS),
+            cues=np.array(CUE_NAMES),
+        )
+
+
+def load_weights(path: Any) -> Weights:
+    """Weights from a ``.npz`` written by :meth:`Weights.save`; :class:`ModelError` if it does
+    not fit this module (other components or cue features: retrain)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if tuple(data["components"]) != COMPONENTS or tuple(data["cues"]) != CUE_NAMES:
+                raise ValueError("made for other components or cue features; retrain")
+            first, second = (
+                Logistic(**{f: data[f"{stage}_{f}"].astype(np.float32) for f in _STAGE_FIELDS})
+                for stage in ("first", "second")
+            )
+            weights = Weights(first, second, data["threshold"].astype(np.float32))
+    except (OSError, KeyError, ValueError) as exc:
+        raise ModelError(f"The STAR weights {path} are not usable: {exc}", "model_invalid") from exc
+    d1 = embedding.DIMENSION + len(CUES) + 1 + len(POSITION_NAMES)
+    d2 = 4 * len(COMPONENTS) + len(POSITION_NAMES)
+    k = len(COMPONENTS)
+    if (
+        weights.first.coef.shape != (k, d1)
+        or weights.first.mean.shape != (d1,)
+        or weights.second.coef.shape != (k, d2)
+        or weights.threshold.shape != (k,)
+    ):
+        raise ModelError(f"The STAR weights {path} have the wrong shape", "model_invalid")
+    return weights
+
+
+_weights: Weights | None = None
+_lock = threading.Lock()
+
+
+def weights() -> Weights:
+    """The shipped weights, loaded on first use."""
+    global _weights
+    if _weights is None:
+        with _lock:
+            if _weights is None:
+                source = resources.files(__package__).joinpath("data", WEIGHTS_FILE)
+                with resources.as_file(source) as path:
+                    _weights = load_weights(path)
+    return _weights
+
+
+class _Thresholds(Mapping[str, float]):
+    """Per component, the probability above which it counts as present (read from the weights)."""
+
+    def __getitem__(self, component: str) -> float:
+        return float(weights().threshold[COMPONENTS.index(component)])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COMPONENTS)
+
+    def __len__(self) -> int:
+        return len(COMPONENTS)
+
+
+THRESHOLD: Mapping[str, float] = _Thresholds()
+
+
+def classify(
+    sentences: Sequence[str], embeddings: NDArray[np.float32] | None = None
+) -> list[dict[str, float]]:
+    """Per sentence of one answer (in the order spoken), the probability (0–1) of each of
+    ``situation``, ``task``, ``action`` and ``result``. ``embeddings`` are the sentences'
+    :func:`.embed.embed` vectors when the caller already has them (computed otherwise). A part is
+    present where its probability is at least :data:`THRESHOLD` for it. The sentences' order and
+    neighbours count: pass one answer at a time."""
+    if isinstance(sentences, str):
+        raise TypeError("classify() takes a sequence of sentences, not one string")
+    if not sentences:
+        return []
+    vectors = embedding.embed(sentences) if embeddings is None else embeddings
+    if vectors.shape != (len(sentences), embedding.DIMENSION):
+        raise ValueError(
+            f"embeddings have shape {vectors.shape}, expected ({len(sentences)}, "
+            f"{embedding.DIMENSION})"
+        )
+    probs = weights().probabilities(features(sentences, vectors))
+    return [
+        {name: round(float(p), 4) for name, p in zip(COMPONENTS, row, strict=True)} for row in probs
+    ]
