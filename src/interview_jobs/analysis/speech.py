@@ -160,8 +160,9 @@ class _Decoding:
     beam_size: int
     batch_size: int
     hint: str  # "none", "prompt" or "hotwords"
-    #: decode a looping window again, warmer (Whisper's fallback); the filler pass does not:
-    #: it keeps only hesitations, and a loop is dropped by :func:`is_hallucinated`
+    #: decode a looping window again, stretch by stretch (see :func:`_transcribe_sequential`);
+    #: the filler pass does not: it keeps only hesitations, and a loop is dropped by
+    #: :func:`is_hallucinated`
     fallback: bool = True
 
     def kwargs(self) -> dict[str, Any]:
@@ -328,15 +329,13 @@ class SpeechAnalyzer:
             words,
             on_progress,
         )
-        # A batched window has no temperature fallback: one whose text was a loop is decoded
-        # again window after window with Whisper's fallback (measured on the real recordings:
-        # greedy/beam windows looped on cut-off words, "Mon- Mon- treat- …").
+        # A window whose text was a loop (measured on the real recordings: windows looped on
+        # cut-off words, "Mon- Mon- treat- …") is decoded again, deterministically: its
+        # stretches of speech one by one (see _transcribe_sequential).
         for lo, hi in sorted({_clip_of(clips, t) for t in looped}):
             inside = [(s, e) for s, e in segments if lo <= s / SAMPLE_RATE < hi]
             if inside:
-                self._collect(
-                    _transcribe_sequential(model, audio, inside, common), offset_s, words, None
-                )
+                self._collect(_redecode(model, audio, inside, common), offset_s, words, None)
         words.sort(key=lambda w: (w.start, w.end))
         return words
 
@@ -403,7 +402,49 @@ def _transcribe_sequential(
     fallback: bool = True,
 ) -> Iterator[Any]:
     """Speech concatenated (silence cut out) and decoded window after window, each window
-    conditioned on the text before it."""
+    conditioned on the text before it.
+
+    Always at temperature 0: Whisper's temperature fallback samples, so the same audio gave
+    other words and fillers from run to run (measured on the real recordings: 3 to 13
+    hesitations on mfa_uhuh + mfa_uhum). Instead, with ``fallback``, a window whose text is a
+    loop (:func:`is_hallucinated`) is decoded again without the text before it and with no
+    3-gram of tokens repeated (real mfa_uhuh: "uh uh uh …" to the end of the window at
+    temperature 0 or with a repetition penalty, 18 CPU-s; with the 3-gram rule "Montreal, uh,
+    uh... uh... uh... Forstyliner." in 1.3 CPU-s); what still loops is left out by the
+    caller."""
+    for segment in _decode_concatenated(model, audio, segments, common, condition=True):
+        if not fallback or not is_hallucinated(segment.text, segment.end - segment.start):
+            yield segment
+            continue
+        lo, hi = segment.start * SAMPLE_RATE, segment.end * SAMPLE_RATE
+        inside = [(s, e) for s, e in segments if e > lo and s < hi] or [(int(lo), int(hi))]
+        yield from _redecode(model, audio, inside, common)
+
+
+def _redecode(
+    model: Any, audio: NDArray[Any], segments: list[tuple[int, int]], common: dict[str, Any]
+) -> Iterator[Any]:
+    """The speech of a window that looped, decoded again: without the text before it and with
+    no 3-gram of tokens repeated (deterministic, unlike Whisper's temperature fallback)."""
+    yield from _decode_concatenated(
+        model,
+        audio,
+        segments,
+        {**common, "no_repeat_ngram_size": 3},
+        condition=False,
+        timestamps=False,  # timestamp tokens between them, repeated words make new 3-grams
+    )
+
+
+def _decode_concatenated(
+    model: Any,
+    audio: NDArray[Any],
+    segments: list[tuple[int, int]],
+    common: dict[str, Any],
+    *,
+    condition: bool,
+    timestamps: bool = True,
+) -> Iterator[Any]:
     from faster_whisper.transcribe import restore_speech_timestamps
     from faster_whisper.vad import collect_chunks
 
@@ -419,13 +460,11 @@ def _transcribe_sequential(
     speech = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
     result, _info = model.transcribe(
         speech,
-        # Whisper's own guard against repetition loops: a window whose text compresses too
-        # well (compression ratio > 2.4) or is improbable is decoded again, warmer.
-        temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0) if fallback else 0.0,
-        compression_ratio_threshold=2.4,
-        log_prob_threshold=-1.0,
-        condition_on_previous_text=True,
-        without_timestamps=False,
+        temperature=0.0,  # no sampling: the same audio gives the same words
+        compression_ratio_threshold=None,
+        log_prob_threshold=None,
+        condition_on_previous_text=condition,
+        without_timestamps=not timestamps,
         **common,
     )
     yield from restore_speech_timestamps(result, chunks, SAMPLE_RATE)
