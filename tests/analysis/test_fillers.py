@@ -3,6 +3,8 @@ the JSON shape, and counts that add up."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from interview_jobs.analysis import AnalysisOptions
 from interview_jobs.analysis.fillers import (
     HESITATION_MARK,
@@ -14,7 +16,11 @@ from interview_jobs.analysis.fillers import (
     hesitation_marker,
     tag_fillers,
 )
-from interview_jobs.analysis.hesitations import merge_hesitations, suspect_regions
+from interview_jobs.analysis.hesitations import (
+    cap_hesitation_runs,
+    merge_hesitations,
+    suspect_regions,
+)
 from interview_jobs.analysis.speech import SpeechFindings, is_hallucinated
 
 
@@ -116,3 +122,45 @@ def test_hallucination_guard_spares_real_repetitions_and_catches_loops() -> None
     # loops of a batched window: one hyphenated token, and hesitations without end
     assert is_hallucinated("Mon-mon-treat" + "-mon-treat" * 30, 10.0)
     assert is_hallucinated("Montreal " + "uh, " * 40, 10.0)
+
+
+def _bursts(spans: list[tuple[float, float]], seconds: float) -> np.ndarray:
+    """A 140 Hz hum in each (start, end), silence (a faint noise) elsewhere, 16 kHz."""
+    rng = np.random.default_rng(0)
+    t = np.arange(int(seconds * 16000)) / 16000
+    audio = 1e-4 * rng.standard_normal(t.size)
+    for start, end in spans:
+        inside = (t >= start) & (t < end)
+        audio[inside] += 0.3 * np.sin(2 * np.pi * 140 * t[inside])
+    return audio.astype(np.float32)
+
+
+def test_a_run_of_hesitations_keeps_one_per_sound() -> None:
+    # three "uh" said (three hums apart by 0.2 s of quiet); Whisper wrote five, two of them
+    # without a duration (the real mfa_uhuh: eight written for six said)
+    audio = _bursts([(1.0, 1.3), (1.5, 1.8), (2.0, 2.3), (3.0, 3.5)], 4.0)
+    words = [
+        Word("uh,", 1.0, 1.3, 0.9),
+        Word("uh,", 1.31, 1.31, 0.9),
+        Word("uh...", 1.5, 2.3, 0.9),
+        Word("uh,", 2.1, 2.1, 0.9),
+        Word("uh,", 2.2, 2.3, 0.9),
+        Word("aligner", 3.0, 3.5, 0.9),
+    ]
+    kept = cap_hesitation_runs(audio, 0.0, words)
+    assert [(w.text, w.start) for w in kept] == [
+        ("uh,", 1.0),
+        ("uh...", 1.5),
+        ("uh,", 2.2),
+        ("aligner", 3.0),
+    ]
+    # as many written as heard: all kept; words between hesitations split the runs
+    assert cap_hesitation_runs(audio, 0.0, [words[0], words[2], words[4], words[5]]) == [
+        words[0],
+        words[2],
+        words[4],
+        words[5],
+    ]
+    # a run over one sound keeps one; the offset of the block is honoured
+    shifted = [Word(w.text, w.start + 60, w.end + 60, w.confidence) for w in words[:2]]
+    assert len(cap_hesitation_runs(audio, 60.0, shifted)) == 1

@@ -258,3 +258,50 @@ def suspect_regions(
         else:
             merged.append((start, end))
     return merged
+
+
+#: Islands of sound for counting hesitations in a run: 20 dB below the loud level, apart by
+#: ≥ 50 ms of quiet (finer than :func:`find_hesitations`' islands, which must stand alone).
+RUN_ISLAND_DROP_DB = 20.0
+RUN_ISLAND_SILENCE_FRAMES = 5
+
+
+def _is_hesitation(word: Word) -> bool:
+    return word.kind != "word" or hesitation_label(normalize(word.text)) is not None
+
+
+def cap_hesitation_runs(audio: NDArray[Any], offset_s: float, words: list[Word]) -> list[Word]:
+    """``words`` with a run of hesitations (no spoken word between them) cut down to the
+    islands of sound it spans: each "uh" is a sound of its own between short silences, and
+    Whisper writes more of them than were said, some with no duration or inside another
+    (tune split, mfa_uhuh: eight for six said, over six islands). Words with no duration go
+    first, then the last ones; a run keeps at least one."""
+    db = _frame_db(audio)
+    if db.size == 0:
+        return words
+    loud = float(np.percentile(db, 95))
+    islands = _islands(
+        db > max(loud - RUN_ISLAND_DROP_DB, -60.0),
+        max_gap=4,
+        min_silence=RUN_ISLAND_SILENCE_FRAMES,
+    )
+    runs: list[list[int]] = []
+    for i, word in enumerate(words):
+        if not _is_hesitation(word):
+            continue
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    drop: set[int] = set()
+    for run in runs:
+        if len(run) < 2:
+            continue
+        start = min(words[i].start for i in run) - offset_s
+        end = max(words[i].end for i in run) - offset_s
+        sounds = sum(1 for a, b in islands if a * _FRAME < end and b * _FRAME > start)
+        excess = len(run) - max(1, sounds)
+        if excess > 0:
+            order = sorted(run, key=lambda i: (not _degenerate(words[i]), -i))
+            drop.update(order[:excess])
+    return [w for i, w in enumerate(words) if i not in drop]

@@ -29,6 +29,7 @@ from interview_jobs.analysis.fillers import (
     tag_fillers,
 )
 from interview_jobs.analysis.hesitations import (
+    cap_hesitation_runs,
     find_hesitations,
     merge_hesitations,
     suspect_regions,
@@ -288,6 +289,7 @@ class SpeechAnalyzer:
                 for i, word in hesitations.retimed.items():
                     words[i] = word
                 words = sorted(words + hesitations.found, key=lambda w: (w.start, w.end))
+                words = cap_hesitation_runs(audio[:cut], offset_s, words)
                 self._time("hesitations", started)
             self._findings.words.extend(words)
         rest = audio[cut:]
