@@ -1,12 +1,14 @@
-# The two commands of the README: `make run` and `make test`. Both install into .venv first.
+# The two commands of the README: `make run` and `make test`. Both install into .venv first:
+# `make run` only what running needs, `make test` (and `make install`, lint, bench) the test tools too.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test test-fast lint format bench system-deps clean
+.PHONY: install install-run run test test-fast lint format bench system-deps clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "Python 3.11 or 3.12 is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]'
@@ -20,7 +22,14 @@ $(STAMP): $(BIN)/python pyproject.toml scripts/install.sh
 
 install: $(STAMP)
 
-run: install
+# Runtime dependencies only (no test tools); a full install serves as well.
+$(RUN_STAMP): $(BIN)/python pyproject.toml scripts/install.sh
+	VENV=$(VENV) EXTRAS= bash scripts/install.sh
+	@touch $(RUN_STAMP)
+
+install-run: $(if $(wildcard $(STAMP)),$(STAMP),$(RUN_STAMP))
+
+run: install-run
 	$(BIN)/interview-jobs db upgrade
 	$(BIN)/interview-jobs up --host $(HOST) --port $(PORT)
 

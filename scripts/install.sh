@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Install the project and its dependencies into $VENV (default .venv). Called by `make install`.
+# Install the project and its dependencies into $VENV (default .venv). Called by `make install`
+# (EXTRAS=dev: the test tools too) and `make run` (EXTRAS empty: what running needs, nothing else).
 set -euo pipefail
 VENV=${VENV:-.venv}
+EXTRAS=${EXTRAS-dev}
 PIP="$VENV/bin/pip"
 "$PIP" install -q --upgrade pip wheel setuptools
-"$PIP" install -q -e '.[dev]'
+if [ -n "$EXTRAS" ]; then
+  "$PIP" install -q -e ".[$EXTRAS]"
+else
+  "$PIP" install -q -e .
+fi
 # Analysis: mediapipe 0.10.21 (legacy face mesh, models in the wheel) without its declared
 # jax/jaxlib (~300 MB, unused at run time); what it does use is in pyproject.toml.
 "$PIP" install -q --no-deps 'mediapipe==0.10.21'

@@ -48,8 +48,14 @@ def test_bad_input_exit_code_and_message(tmp_path: Path) -> None:
         [*CLI, "analyze", str(notes), "--json"],
         capture_output=True, text=True, env=_env(), timeout=60, check=False,
     )  # fmt: skip
-    assert run.returncode == 1 and run.stdout == ""
+    assert run.returncode == 2 and run.stdout == ""
     assert "not_a_video" in run.stderr and "not a video" in run.stderr
+    assert "notes.mp4" in run.stderr  # names the file
+    missing = subprocess.run(
+        [*CLI, "analyze", str(tmp_path / "nope.mp4")],
+        capture_output=True, text=True, env=_env(), timeout=60, check=False,
+    )  # fmt: skip
+    assert missing.returncode == 2 and "nope.mp4" in missing.stderr
 
 
 def test_model_problem_has_its_own_exit_code(clip_webm: GroundTruth, tmp_path: Path) -> None:

@@ -86,6 +86,8 @@ def test_submit_wait_json_then_jobs_and_report(cli: Cli) -> None:
     listed = cli("jobs")
     assert listed.returncode == 0, listed.stderr
     assert job_id in listed.stdout and "COMPLETED" in listed.stdout and clip.name in listed.stdout
+    [line] = [line for line in listed.stdout.splitlines() if job_id in line]
+    assert f" {round(report['score'])} " in line  # the score column
 
     only = cli("jobs", "--status", "completed", "--json")
     assert only.returncode == 0
@@ -124,7 +126,25 @@ def test_exit_codes(cli: Cli, tmp_path: Path) -> None:
 
     elsewhere = cli("jobs", "--api", "http://127.0.0.1:9")
     assert elsewhere.returncode == 3
-    assert "not logged in to http://127.0.0.1:9" in elsewhere.stderr
+    assert "Cannot reach the API at http://127.0.0.1:9" in elsewhere.stderr
+    assert "not logged in" not in elsewhere.stderr
+    other = cli("jobs", "--api", cli.system.ai_url)  # answers, but we never logged in there
+    assert other.returncode == 3
+    assert f"not logged in to {cli.system.ai_url}" in other.stderr
+
+    # Nothing to read a login from: bad usage, said in words (not "Aborted!").
+    no_password = cli("login", "--username", "someone", stdin="")
+    assert no_password.returncode == 2
+    assert "no password given" in no_password.stderr and "--password-stdin" in no_password.stderr
+    no_username = cli("login", stdin="")
+    assert no_username.returncode == 2 and "no username given" in no_username.stderr
+    empty_pipe = cli("login", "--username", "someone", "--password-stdin", stdin="")
+    assert empty_pipe.returncode == 2 and "no password on standard input" in empty_pipe.stderr
+
+    # The offline analysis of a file that is not a video: bad usage too, naming the file.
+    not_a_video = cli("analyze", str(notes))
+    assert not_a_video.returncode == 2
+    assert "notes.mp4" in not_a_video.stderr and "not_a_video" in not_a_video.stderr
 
     assert cli("logout").returncode == 0
     logged_out = cli("jobs")
@@ -152,3 +172,40 @@ def test_submit_with_questions(cli: Cli, tmp_path: Path) -> None:
     bad = cli("submit", UNREACHABLE_VIDEO, "--question", "1:00 Why?", "--question", "0:10 How?")
     assert bad.returncode == 2
     assert "questions[1].startSeconds 10.0 is not after 60.0" in bad.stderr
+
+
+def test_cancel_retry_delete(cli: Cli) -> None:
+    failed = cli("submit", UNREACHABLE_VIDEO, "--type", "speech", "--wait")
+    assert failed.returncode == 1
+    first = cli("jobs", "--json")
+    old = json.loads(first.stdout)[0]
+    assert old["status"] == "FAILED"
+
+    again = cli("retry", old["jobId"], "--wait")
+    assert again.returncode == 1, again.stderr  # the same link fails the same way
+    assert f"retrying {old['jobId']}" in again.stderr
+    jobs = json.loads(cli("jobs", "--json").stdout)
+    retried = jobs[0]
+    assert retried["jobId"] != old["jobId"]
+    assert (retried["videoUrl"], retried["analysisType"]) == (UNREACHABLE_VIDEO, "speech")
+
+    # A job that is still waiting is cancelled; a finished one cannot be.
+    queued = json.loads(cli("submit", str(interview_clip()), "--json").stdout)
+    cancelled = cli("cancel", queued["jobId"])
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert "cancelled" in cancelled.stderr
+    assert json.loads(cli("report", queued["jobId"], "--json").stdout)["status"] == "CANCELLED"
+    twice = cli("cancel", queued["jobId"])
+    assert twice.returncode == 3 and "CANCELLED" in twice.stderr
+    not_failed = cli("retry", queued["jobId"], "--json")
+    assert not_failed.returncode == 0  # a CANCELLED job is retried
+    retried_upload = json.loads(not_failed.stdout)
+    assert cli("cancel", retried_upload["jobId"]).returncode == 0
+
+    asked = cli("delete", old["jobId"], stdin="")
+    assert asked.returncode == 2 and "--yes" in asked.stderr
+    deleted = cli("delete", old["jobId"], "--yes")
+    assert deleted.returncode == 0, deleted.stderr
+    gone = cli("report", old["jobId"])
+    assert gone.returncode == 3 and "No job" in gone.stderr
+    assert cli("retry", old["jobId"]).returncode == 3

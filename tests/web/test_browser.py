@@ -9,6 +9,7 @@ report go to ``test-artifacts/web/``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,10 @@ def test_sign_up_upload_watch_it_complete_and_read_the_report(
     expect(row.locator(".job-title")).to_have_text(clip.name)
     assert row.get_attribute("data-status") in {"PENDING", "PROCESSING"}
     expect(row.locator("progress")).to_be_visible()
+    # What it is doing, in words (the job's phase, then its progress and the time left).
+    expect(row.locator(".job-progress .hint")).to_have_text(
+        re.compile(r"^(Queued|Downloading the video|Analysing|Scoring)")
+    )
     expect(row.get_by_role("button", name="Cancel")).to_be_visible()
     page.screenshot(path=str(artifacts / "jobs-working.png"), full_page=True)
 
@@ -165,6 +170,19 @@ def test_sign_up_upload_watch_it_complete_and_read_the_report(
     assert width <= PHONE["width"], f"the report is {width}px wide on a phone"
     page.screenshot(path=str(artifacts / "report-phone.png"), full_page=True)
 
+    # The upload deleted: the report keeps its name and says the video is gone (it used to show
+    # a URL as its title and "this browser cannot play this video").
+    token = page.evaluate("sessionStorage.getItem('interviewJobs.token')")
+    with live_system.api(token) as api:
+        file_id = api.get(f"/api/interview/job/{job_id}").json()["fileId"]
+        assert api.delete(f"/api/files/{file_id}").status_code == 204
+    page.set_viewport_size(DESKTOP)
+    page.reload()
+    expect(page.locator("#report-body")).to_be_visible()
+    expect(page.locator("#report-title")).to_have_text(f"Report: {clip.name}")
+    expect(page.locator("#video-status")).to_contain_text("The video was deleted")
+    assert page.evaluate("document.querySelector('#report-video').getAttribute('src')") is None
+
 
 def clip_seconds(clip: Path) -> float:
     import json
@@ -229,8 +247,15 @@ def test_a_text_file_and_other_mistakes_get_clear_messages(
     # Renamed to .mp4 and dropped: still refused, from its content.
     tab.drop_file("#dropzone", "notes.mp4", notes.read_bytes(), "video/mp4")
     expect(error).to_contain_text("“notes.mp4” is not a video")
+    page.click("#submit-button")  # the specific message stays (it used to become a general one)
+    expect(error).to_contain_text("“notes.mp4” is not a video")
+    expect(page.locator(".job")).to_have_count(0)
+
+    # An empty file: "is empty", before and after pressing Analyse.
+    tab.drop_file("#dropzone", "empty.mp4", b"", "video/mp4")
+    expect(error).to_have_text("“empty.mp4” is empty.")
     page.click("#submit-button")
-    expect(error).to_contain_text("Choose a video file")
+    expect(error).to_have_text("“empty.mp4” is empty.")
     expect(page.locator(".job")).to_have_count(0)
 
     page.fill("#url-input", "ftp://example.com/interview.mp4")

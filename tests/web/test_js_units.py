@@ -38,6 +38,7 @@ MEDIA = (STATIC_DIR / "js" / "media.js").as_uri()
 WEBM = (STATIC_DIR / "js" / "webm.js").as_uri()
 PLAN = (STATIC_DIR / "js" / "practice-plan.js").as_uri()
 RECORDER = (STATIC_DIR / "js" / "recorder.js").as_uri()
+ACTIVITY = (STATIC_DIR / "js" / "activity.js").as_uri()
 FPS = 15
 
 
@@ -360,3 +361,31 @@ def test_camera_problems_are_told_in_words() -> None:
     assert "WebM or MP4" in result["noFormat"]
     assert result["preferred"] == "video/webm;codecs=vp8,opus"
     assert result["safari"] == "video/mp4"
+
+
+def test_a_running_job_says_what_it_is_doing_and_the_time_left() -> None:
+    now = "2026-12-02T05:00:00Z"
+    source = f"""
+        import {{ activityText }} from {json.dumps(ACTIVITY)};
+        const now = Date.parse({json.dumps(now)});
+        const at = (s) => new Date(now + s * 1000).toISOString();
+        const run = (phase, progress, s) =>
+          ({{ status: "PROCESSING", phase, progress, estimatedCompletionTime: at(s) }});
+        const jobs = [
+          {{ status: "PENDING", phase: "queued", estimatedCompletionTime: at(300) }},
+          {{ status: "PENDING", phase: null, estimatedCompletionTime: null }},
+          run("downloading", 0, 30),
+          run("analysing", 40, 5400),
+          run("scoring", 95, -5),
+          {{ status: "PROCESSING", progress: 10 }},
+        ];
+        console.log(JSON.stringify(jobs.map((j) => activityText(j, now))));
+    """
+    assert run_module(source) == [
+        "Queued… · about 5 min left",
+        "Queued…",
+        "Downloading the video… · less than a minute left",
+        "Analysing 40 % · about 1.5 h left",
+        "Scoring 95 % · less than a minute left",
+        "Analysing 10 %",
+    ]

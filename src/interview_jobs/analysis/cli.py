@@ -133,8 +133,12 @@ def analyze(
                 video, analysis_type=analysis_type.value, progress=plain, questions=questions
             )
     except AnalysisError as exc:
-        err.print(f"[red]error ({exc.code}):[/red] {exc}")
-        raise typer.Exit(1 if exc.is_input_error else 3) from exc
+        from rich.markup import escape
+
+        # A file that cannot be analysed is bad usage (2, as for the client commands); a model
+        # that is missing or corrupt is the installation's problem (3).
+        err.print(f"[red]error ({exc.code}):[/red] {escape(str(video))}: {escape(str(exc))}")
+        raise typer.Exit(2 if exc.is_input_error else 3) from exc
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         sys.stdout.flush()

@@ -1,10 +1,11 @@
 """Client commands: ``signup``, ``login``, ``logout``, ``submit``, ``jobs``, ``report``,
-``progress``.
+``progress``, ``cancel``, ``retry``, ``delete``.
 
 They talk to a running API (``--api``, default ``INTERVIEW_JOBS_API_URL`` or
 http://127.0.0.1:8000). Exit codes: 0 success; 1 the job FAILED or was CANCELLED; 2 bad usage
-(a missing file, not a video); 3 the API refused (the message says why) or cannot be reached, or
-you are not logged in; 4 ``report`` of a job that is not finished yet; 130 interrupted.
+(a missing file, not a video, nothing to read a password from); 3 the API refused (the message
+says why) or cannot be reached, or you are not logged in; 4 ``report`` of a job that is not
+finished yet; 130 interrupted.
 Progress goes to stderr, results to stdout (``--json`` prints JSON only on stdout).
 """
 
@@ -95,11 +96,18 @@ def _api_failed(error: ApiError, url: str) -> NoReturn:
 def _client(api: str | None) -> tuple[ApiClient, str]:
     """An ApiClient with the stored token for this API, or exit telling how to log in."""
     from interview_jobs.client import credentials
-    from interview_jobs.client.http import ApiClient
+    from interview_jobs.client.http import ApiClient, ApiError
 
     url = _api_url(api)
     login = credentials.load(url)
     if login is None:
+        # Say "not logged in" only of an API that answers: a wrong --api is the likelier mistake.
+        with ApiClient(url, timeout=5.0) as probe:
+            try:
+                probe.check_reachable()
+            except ApiError as exc:
+                if exc.code == "Unreachable":
+                    _die(exc.message, EXIT_API)
         _die(f"not logged in to {url}: run `interview-jobs login --api {url}`", EXIT_API)
     if login.expired:
         _die(f"your login to {url} has expired: run `interview-jobs login --api {url}`", EXIT_API)
@@ -113,13 +121,33 @@ def _print_json(value: Any) -> None:
     sys.stdout.flush()
 
 
+def _ask(label: str, *, hide_input: bool = False, confirm: bool = False) -> str:
+    """Prompt for a value; an empty or closed standard input is bad usage, said in words (the
+    prompt alone would end with "Aborted!")."""
+    try:
+        if hide_input and not sys.stdin.isatty():
+            # Piped: one line, without getpass's warning that it cannot hide what is typed.
+            line = sys.stdin.readline()
+            if not line:
+                raise EOFError
+            value = line.rstrip("\r\n")
+        else:
+            value = str(typer.prompt(label, hide_input=hide_input, confirmation_prompt=confirm))
+    except (typer.Abort, EOFError):
+        hint = " (use --password-stdin to pipe it)" if hide_input else " (use --username)"
+        _die(f"no {label.lower()} given: standard input is empty or closed{hint}", EXIT_USAGE)
+    if not value.strip():
+        _die(f"the {label.lower()} is empty", EXIT_USAGE)
+    return value
+
+
 def _read_password(from_stdin: bool, *, confirm: bool = False) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             _die("no password on standard input", EXIT_USAGE)
         return password
-    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=confirm))
+    return _ask("Password", hide_input=True, confirm=confirm)
 
 
 def _log_in(
@@ -131,7 +159,7 @@ def _log_in(
     from interview_jobs.client import credentials
     from interview_jobs.client.http import ApiClient, ApiError
 
-    username = username or str(typer.prompt("Username"))
+    username = username or _ask("Username")
     password = _read_password(password_stdin, confirm=register_first)
     with ApiClient(url) as client:
         try:
@@ -166,6 +194,9 @@ def register(app: typer.Typer) -> None:
         ("jobs", jobs),
         ("report", report),
         ("progress", progress),
+        ("cancel", cancel),
+        ("retry", retry),
+        ("delete", delete),
     ):
         app.command(name, rich_help_panel=panel)(command)
 
@@ -306,9 +337,24 @@ def jobs(
         if not found:
             _stderr().print("No jobs." if not wanted else f"No {wanted} jobs.")
             return
-        _stdout().print(jobs_table(found))
+        try:
+            scores = _scores(client, found)
+        except ApiError as exc:
+            _api_failed(exc, url)
+        _stdout().print(jobs_table(found, scores))
         if nxt:
             _stderr().print(f"More jobs: --limit {min(200, limit * 2)} or --all.")
+
+
+def _scores(client: ApiClient, found: list[dict[str, Any]]) -> dict[str, Any]:
+    """The score of each COMPLETED job (from its detail: the list carries no analysis)."""
+    scores: dict[str, Any] = {}
+    for job in found:
+        if job.get("status") == "COMPLETED":
+            job_id = str(job["jobId"])
+            analysis = client.detail(job_id).get("detailedAnalysis") or {}
+            scores[job_id] = analysis.get("score")
+    return scores
 
 
 def report(
@@ -368,6 +414,101 @@ def progress(
     _stdout().print(progress_renderable(body))
 
 
+JobIdArgument = Annotated[str, typer.Argument(help="the job's id")]
+
+
+def cancel(job_id: JobIdArgument, as_json: JsonOption = False, api: ApiOption = None) -> None:
+    """Cancel a job that is waiting or running."""
+    from interview_jobs.client.http import ApiError
+
+    client, url = _client(api)
+    with client:
+        try:
+            job = client.cancel(job_id)
+        except ApiError as exc:
+            _api_failed(exc, url)
+    if as_json:
+        _print_json(job)
+    else:
+        _stderr().print(f"Job {job_id} was cancelled.")
+
+
+def retry(
+    job_id: JobIdArgument,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="follow the new job to its end, then print the report")
+    ] = False,
+    as_json: JsonOption = False,
+    api: ApiOption = None,
+) -> None:
+    """Analyse a FAILED or CANCELLED job's video again, as a new job (same type and questions)."""
+    from interview_jobs.client.http import ApiError
+
+    client, url = _client(api)
+    with client:
+        try:
+            old = client.job(job_id)
+            if old.get("status") not in ("FAILED", "CANCELLED"):
+                _die(
+                    f"job {job_id} is {old.get('status')}: only a FAILED or CANCELLED job is "
+                    "retried",
+                    EXIT_USAGE,
+                )
+            if old.get("fileId") is None and old.get("fileName"):
+                _die(f"the file of job {job_id} was deleted: upload it again", EXIT_USAGE)
+            questions = [
+                {"questionId": q["questionId"]} if q.get("questionId") else {"text": q["text"]}
+                for q in old.get("questions") or []
+            ]
+            for given, asked in zip(questions, old.get("questions") or [], strict=True):
+                if asked.get("startSeconds") is not None:
+                    given["startSeconds"] = asked["startSeconds"]
+            created = client.analyze(
+                analysis_type=str(old["analysisType"]),
+                file_id=old.get("fileId"),
+                video_url=None if old.get("fileId") else str(old["videoUrl"]),
+                questions=questions or None,
+            )
+        except ApiError as exc:
+            _api_failed(exc, url)
+        new_id = str(created["jobId"])
+        _stderr().print(f"Job {new_id} created ({created.get('status')}), retrying {job_id}.")
+        if not wait:
+            if as_json:
+                _print_json(created)
+            else:
+                sys.stdout.write(new_id + "\n")
+            return
+        try:
+            final = _follow(client, new_id)
+            detail = client.detail(new_id)
+        except ApiError as exc:
+            _api_failed(exc, url)
+        _finish(detail, final, as_json)
+
+
+def delete(
+    job_id: JobIdArgument,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+    api: ApiOption = None,
+) -> None:
+    """Delete a job and its report (a running one is stopped)."""
+    from interview_jobs.client.http import ApiError
+
+    client, url = _client(api)
+    with client:
+        if not yes:
+            if not sys.stdin.isatty():
+                _die("give --yes to delete without being asked", EXIT_USAGE)
+            if not typer.confirm(f"Delete job {job_id} and its report?", default=False):
+                _die("not deleted", EXIT_USAGE)
+        try:
+            client.delete(job_id)
+        except ApiError as exc:
+            _api_failed(exc, url)
+    _stderr().print(f"Job {job_id} was deleted.")
+
+
 def _check_video(path: Path) -> str:
     """The file's content type if it is a video the API accepts; else exit with the reason."""
     from interview_jobs.contracts.media import (
@@ -424,16 +565,12 @@ def _follow(client: ApiClient, job_id: str) -> dict[str, Any]:
     """Follow the job's events with a progress bar; returns its last (terminal) state."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-    labels = {
-        "PENDING": "waiting in the queue",
-        "PROCESSING": "analysing",
-        "COMPLETED": "completed",
-        "FAILED": "failed",
-        "CANCELLED": "cancelled",
-    }
+    from interview_jobs.client.render import activity
+
+    labels = {"COMPLETED": "completed", "FAILED": "failed", "CANCELLED": "cancelled"}
     last: dict[str, Any] = {}
     with Progress(
-        TextColumn("[bold]job[/bold] {task.description:<22}"),
+        TextColumn("[bold]job[/bold] {task.description:<40}"),
         BarColumn(),
         TaskProgressColumn(),
         TimeElapsedColumn(),
@@ -448,7 +585,7 @@ def _follow(client: ApiClient, job_id: str) -> dict[str, Any]:
                 done = 100
             progress.update(
                 task,
-                description=labels.get(status, status),
+                description=labels.get(status) or activity(state),
                 completed=done if isinstance(done, int) else 0,
             )
     return last

@@ -179,6 +179,7 @@ class ApiClient:
         analysis_type: str,
         file_id: int | None = None,
         video_url: str | None = None,
+        questions: list[dict[str, Any]] | None = None,
         idempotency_key: str | None = None,
         questions: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
@@ -189,6 +190,8 @@ class ApiClient:
             body["fileId"] = file_id
         if video_url is not None:
             body["videoUrl"] = video_url
+        if questions:
+            body["questions"] = questions
         headers = {"Idempotency-Key": idempotency_key or secrets.token_hex(16)}
         result: dict[str, Any] = self.json(
             "POST", "/api/interview/analyze", json=body, headers=headers
@@ -277,6 +280,13 @@ class ApiClient:
             "POST", f"/api/interview/job/{quote(job_id, safe='')}/cancel"
         )
         return result
+
+    def delete(self, job_id: str) -> None:
+        self.request("DELETE", f"/api/interview/job/{quote(job_id, safe='')}")
+
+    def check_reachable(self) -> None:
+        """Raise ApiError ("Unreachable") when nothing answers at the base URL."""
+        self.request("GET", "/health")
 
 
 def _status_data(text: str) -> dict[str, Any]:

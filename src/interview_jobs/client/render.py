@@ -54,15 +54,56 @@ def video_name(job: dict[str, Any]) -> str:
     return f"{tail} ({parts.hostname})" if tail and parts.hostname else url
 
 
+def time_left(job: dict[str, Any], now: datetime | None = None) -> str | None:
+    """ "about 3 min left" from the job's estimatedCompletionTime (None without one, or once the
+    job is over)."""
+    iso = job.get("estimatedCompletionTime")
+    if not iso or str(job.get("status")) not in ("PENDING", "PROCESSING"):
+        return None
+    try:
+        eta = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    seconds = (eta - (now or datetime.now(eta.tzinfo))).total_seconds()
+    if seconds < 60:
+        return "less than a minute left"
+    if seconds < 3600:
+        return f"about {round(seconds / 60)} min left"
+    return f"about {seconds / 3600:.1f} h left"
+
+
+def activity(job: dict[str, Any], now: datetime | None = None) -> str:
+    """What a waiting or running job is doing, in words: its phase, progress and time left."""
+    phase = job.get("phase") or ("queued" if job.get("status") == "PENDING" else "analysing")
+    words = {"queued": "queued", "downloading": "downloading the video"}.get(phase, str(phase))
+    progress = job.get("progress")
+    if job.get("status") == "PROCESSING" and isinstance(progress, int) and progress > 0:
+        words += f" {progress}%"
+    left = time_left(job, now)
+    return f"{words} · {left}" if left else words
+
+
 def status_text(job: dict[str, Any]) -> Text:
     status = str(job.get("status"))
     label = status
     if status == "PROCESSING" and isinstance(job.get("progress"), int):
         label = f"{status} {job['progress']}%"
-    return Text(label, style=STATUS_STYLE.get(status, ""))
+    text = Text(label, style=STATUS_STYLE.get(status, ""))
+    if status in ("PENDING", "PROCESSING") and job.get("phase"):
+        text.append(f" {job['phase']}", style="dim")
+    return text
 
 
-def jobs_table(jobs: list[dict[str, Any]]) -> Table:
+def score_text(score: Any) -> Text:
+    if not isinstance(score, int | float):
+        return Text("–", style="dim")
+    return Text(f"{round(score)}", style="bold")
+
+
+def jobs_table(jobs: list[dict[str, Any]], scores: dict[str, Any] | None = None) -> Table:
+    """The jobs, one line each (a long name is cut, never wrapped), with the score of each
+    COMPLETED one given in ``scores`` (by jobId)."""
+    scores = scores or {}
     # Fits 80 columns: the full job id (needed for `report`), then the rest.
     table = Table(
         box=box.SIMPLE_HEAD,
@@ -73,12 +114,14 @@ def jobs_table(jobs: list[dict[str, Any]]) -> Table:
     )
     table.add_column("Job ID", no_wrap=True, min_width=36)
     table.add_column("Status", no_wrap=True)
+    table.add_column("Score", no_wrap=True, justify="right")
     table.add_column("Created", no_wrap=True)
-    table.add_column("Video", min_width=12, overflow="fold")
+    table.add_column("Video", min_width=12, no_wrap=True, overflow="ellipsis")
     for job in jobs:
         table.add_row(
             str(job.get("jobId")),
             status_text(job),
+            score_text(scores.get(str(job.get("jobId")))),
             when(job.get("createdAt"), short=True),
             Text.assemble(video_name(job), (f" · {job.get('analysisType', '')}", "dim")),
         )

@@ -1,5 +1,6 @@
 // "My interviews": the job list, kept live over SSE (a few streams, the rest refreshed now and
 // then); cancel, delete, retry; pagination through the Link header.
+import { activityText } from "./activity.js";
 import { TERMINAL, api, apiJSON, followJobEvents, nextLink } from "./api.js";
 import { createJob } from "./submit.js";
 import { $, clear, h, when } from "./util.js";
@@ -102,8 +103,7 @@ function updateRow(row, job) {
     const pct = j.status === "PROCESSING" && Number.isFinite(j.progress) ? j.progress : null;
     if (pct === null) p.progress.removeAttribute("value");
     else p.progress.value = pct;
-    p.progressText.textContent =
-      pct === null ? (j.status === "PENDING" ? "Queued…" : "Starting…") : `${pct} %`;
+    p.progressText.textContent = activityText(j);
   }
   p.error.textContent = j.status === "FAILED" ? j.errorMessage || "The analysis failed." : "";
   p.error.hidden = j.status !== "FAILED";

@@ -4,6 +4,7 @@
 // the transcript (fillers highlighted, hesitations as markers, STAR sentences underlined, words
 // seek), and the measurements. A job still running is
 // followed live.
+import { activityText } from "./activity.js";
 import { TERMINAL, apiJSON, followJobEvents } from "./api.js";
 import { hideSharing, showSharing } from "./share.js";
 import { fillerIndexes, renderPaceChart, renderTimeline, timelineLanes } from "./timeline.js";
@@ -151,7 +152,8 @@ async function describe(detail) {
     $("#report-meta").textContent = `${humanize(detail.analysisType || "")} analysis · recorded ${when(detail.createdAt)} · this link works until ${when(detail.expiresAt)}`;
     return;
   }
-  const name = detail.fileName || (detail.fileId ? `Uploaded file #${detail.fileId}` : detail.videoUrl);
+  const name =
+    detail.fileName || (detail.fileId ? `Uploaded file #${detail.fileId}` : uploadDeleted(detail) ? "A deleted upload" : detail.videoUrl);
   state.name = name;
   $("#report-title").textContent = `Report: ${name}`;
   document.title = `${name} · Interview Job System`;
@@ -165,7 +167,7 @@ function showStatus(job) {
   if (!job) return;
   const working = !TERMINAL.has(job.status);
   const text = STATUS_TEXT[job.status] || job.status;
-  box.append(h("p", { class: `badge status-${String(job.status).toLowerCase()}` }, job.status === "PROCESSING" && Number.isFinite(job.progress) ? `${text} ${job.progress} %` : text));
+  box.append(h("p", { class: `badge status-${String(job.status).toLowerCase()}` }, working ? activityText(job) : text));
   if (working) {
     const bar = h("progress", { max: "100", "aria-label": "Progress" });
     if (job.status === "PROCESSING" && Number.isFinite(job.progress)) bar.value = job.progress;
@@ -189,6 +191,11 @@ function follow() {
   }).catch((error) => {
     if (s === state) reportError(error.message);
   });
+}
+
+// A job keeps its upload's content URL after the file was deleted (its fileId is then null).
+function uploadDeleted(detail) {
+  return !detail.fileId && /\/api\/files\/\d+\/content$/.test(detail.videoUrl || "");
 }
 
 async function loadVideo(detail) {
@@ -216,6 +223,9 @@ async function loadVideo(detail) {
       status.textContent =
         error.status === 404 ? "The video file is no longer stored, so it cannot be played." : `The video could not be loaded: ${error.message}`;
     }
+  } else if (uploadDeleted(detail)) {
+    v.removeAttribute("src");
+    status.textContent = "The video was deleted, so it cannot be played; the report below is complete all the same.";
   } else if (/^https?:\/\//i.test(detail.videoUrl || "")) {
     status.textContent = "Playing from the video's link.";
     v.src = detail.videoUrl;

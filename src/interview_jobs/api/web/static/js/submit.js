@@ -5,9 +5,10 @@ import { checkVideoFile, checkVideoUrl } from "./media.js";
 import { MAX_QUESTIONS, bankCategories, bankQuestions, parseClock, questionProblem } from "./practice-plan.js";
 import { $, bytes, clear, h } from "./util.js";
 
-// The chosen file (and {file, id} once it is uploaded); aborts the upload in flight; the questions added ({text, questionId}); the bank
-// once loaded (null: not yet; [] not available).
-const form = { file: null, uploaded: null, uploadAbort: null, questions: [], bank: null, categories: [] };
+// The chosen file (and {file, id} once it is uploaded); why the last file chosen was refused (said
+// again on Analyse); aborts the upload in flight; the questions added ({text, questionId}); the
+// bank once loaded (null: not yet; [] not available).
+const form = { file: null, uploaded: null, refused: "", uploadAbort: null, questions: [], bank: null, categories: [] };
 let els = {};
 let onCreated = async () => {};
 
@@ -19,12 +20,14 @@ function submitError(message) {
 
 async function chooseFile(file) {
   form.file = null;
+  form.refused = "";
   submitError("");
   els.fileInfo.textContent = "";
   if (!file) return;
   const problem = await checkVideoFile(file);
   if (problem) {
     els.fileInput.value = "";
+    form.refused = problem;
     submitError(problem);
     return;
   }
@@ -221,7 +224,8 @@ async function submitJob(event) {
     }
     body.videoUrl = url;
   } else {
-    submitError("Choose a video file (or drop one on the box), or paste a link to a video.");
+    // The file just refused ("is empty") says more than a general hint.
+    submitError(form.refused || "Choose a video file (or drop one on the box), or paste a link to a video.");
     return;
   }
   try {
@@ -232,6 +236,7 @@ async function submitJob(event) {
     form.questions = [];
     clear(els.questionList);
     renderQuestions();
+    form.refused = "";
     els.fileInfo.textContent = "";
     await onCreated(created.jobId);
   } catch (error) {
