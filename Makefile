@@ -7,6 +7,7 @@ STAMP  := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+AI_PORT ?= 8001
 
 .PHONY: install install-run run test test-fast lint format bench system-deps clean
 
@@ -31,7 +32,7 @@ install-run: $(if $(wildcard $(STAMP)),$(STAMP),$(RUN_STAMP))
 
 run: install-run
 	$(BIN)/interview-jobs db upgrade
-	$(BIN)/interview-jobs up --host $(HOST) --port $(PORT)
+	$(BIN)/interview-jobs up --host $(HOST) --port $(PORT) --ai-port $(AI_PORT)
 
 # System packages the test suite uses (espeak-ng for generated speech, chromium for the browser
 # tests, wrk for benchmarks); installed with apt when we may, otherwise listed.

@@ -175,6 +175,9 @@ def test_submit_with_questions(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_cancel_retry_delete(cli: Cli) -> None:
+    username = f"cli-{uuid.uuid4().hex[:8]}"  # (test_exit_codes logged out)
+    signed_up = cli("signup", "--username", username, "--password-stdin", stdin=PASSWORD + "\n")
+    assert signed_up.returncode == 0, signed_up.stderr
     failed = cli("submit", UNREACHABLE_VIDEO, "--type", "speech", "--wait")
     assert failed.returncode == 1
     first = cli("jobs", "--json")

@@ -181,7 +181,6 @@ class ApiClient:
         video_url: str | None = None,
         questions: list[dict[str, Any]] | None = None,
         idempotency_key: str | None = None,
-        questions: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {"analysisType": analysis_type}
         if questions is not None:
@@ -190,8 +189,6 @@ class ApiClient:
             body["fileId"] = file_id
         if video_url is not None:
             body["videoUrl"] = video_url
-        if questions:
-            body["questions"] = questions
         headers = {"Idempotency-Key": idempotency_key or secrets.token_hex(16)}
         result: dict[str, Any] = self.json(
             "POST", "/api/interview/analyze", json=body, headers=headers
