@@ -59,19 +59,10 @@ class ContentModels:
 
 
 def load_content_models() -> ContentModels:
-    # the content-models modules (embed, star, relevance); absent until they are installed
-    from interview_jobs.analysis.content import (  # type: ignore[attr-defined,unused-ignore]
-        embed,
-        relevance,
-        star,
-    )
+    """The content models (embed, star, relevance: analysis/content)."""
+    from interview_jobs.analysis.content import embed, relevance, star
 
-    threshold = star.THRESHOLD
-    thresholds = (
-        {k: float(v) for k, v in threshold.items()}
-        if isinstance(threshold, dict)
-        else dict.fromkeys(STAR, float(threshold))
-    )
+    thresholds = {part: float(star.THRESHOLD[part]) for part in STAR}
     return ContentModels(embed.embed, star.classify, thresholds, relevance.relevance)
 
 
