@@ -88,6 +88,10 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/api/files/{file_id}/content"): Call(lambda w: {"file_id": w.file_id}, 200, 404),
     ("GET", "/api/files/{file_id}/link"): Call(lambda w: {"file_id": w.file_id}, 200, 404),
     ("POST", "/api/interview/analyze"): Call(lambda w: {"json": {"fileId": w.file_id}}, 202, 404),
+    ("GET", "/api/export"): Call(lambda w: {}, 200, 200),  # the caller's own data
+    ("GET", "/api/interview/job/{job_id}/report.html"): Call(
+        lambda w: {"job_id": w.job_id}, 200, 404
+    ),
     ("GET", "/api/interview/progress"): Call(lambda w: {}, 200, 200),  # the caller's own
     ("GET", "/api/interview/jobs"): Call(lambda w: {"params": {"before": w.job_id}}, 200, 404),
     ("GET", "/api/interview/job/{job_id}"): Call(lambda w: {"job_id": w.job_id}, 200, 404),

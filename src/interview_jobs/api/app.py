@@ -24,6 +24,7 @@ from interview_jobs.api.cors import install_cors
 from interview_jobs.api.db import Database
 from interview_jobs.api.dispatch import Dispatcher
 from interview_jobs.api.errors import install_error_handlers
+from interview_jobs.api.export import endpoints as export_endpoints
 from interview_jobs.api.files import endpoints as file_endpoints
 from interview_jobs.api.files import retention
 from interview_jobs.api.jobs import endpoints as job_endpoints
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(question_endpoints.router)
     app.include_router(share_endpoints.owner_router)
     app.include_router(share_endpoints.public_router)
+    app.include_router(export_endpoints.router)
     app.include_router(progress_endpoints.router)
     app.include_router(health.router)
     mount_web(app)  # the web page at / and /static/

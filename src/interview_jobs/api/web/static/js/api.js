@@ -1,6 +1,7 @@
 // The page's only way to the API: fetch/XHR with the bearer token, errors as ApiError carrying the
 // API's own `message`, an XHR upload with progress, and SSE read through fetch().
 import { SSEParser } from "./sse.js";
+import { saveBlob } from "./util.js";
 
 // The token lives in sessionStorage: it survives a reload of this tab but not the tab itself, is
 // not shared with other tabs, and is gone when the browser closes. Tokens expire after an hour
@@ -220,4 +221,13 @@ export function newIdempotencyKey() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// A file the API makes for the user (an export, a report page): fetched with the token, then
+// offered as a download under the name the API gives (Content-Disposition) or `fallback`.
+export async function downloadFile(path, fallback) {
+  const response = await api(path, { headers: { Accept: "*/*" } });
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const match = /filename="([^"]+)"/.exec(disposition);
+  saveBlob(await response.blob(), match ? match[1] : fallback);
 }

@@ -5,10 +5,10 @@
 // seek), and the measurements. A job still running is
 // followed live.
 import { activityText } from "./activity.js";
-import { TERMINAL, apiJSON, followJobEvents } from "./api.js";
+import { TERMINAL, apiJSON, downloadFile, followJobEvents } from "./api.js";
 import { hideSharing, showSharing } from "./share.js";
 import { fillerIndexes, renderPaceChart, renderTimeline, timelineLanes } from "./timeline.js";
-import { $, clear, clock, h, humanize, percent, when } from "./util.js";
+import { $, clear, clock, h, humanize, percent, saveBlob, when } from "./util.js";
 
 const CATEGORY = {
   pace: "Pace",
@@ -619,12 +619,17 @@ function renderMetrics(report) {
 function downloadJson() {
   if (!state || !state.detail || !state.detail.detailedAnalysis) return;
   const blob = new Blob([JSON.stringify(state.detail.detailedAnalysis, null, 2)], { type: "application/json" });
-  const url = URL.createObjectURL(blob);
-  const a = h("a", { href: url, download: `interview-report-${state.jobId}.json` });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  saveBlob(blob, `interview-report-${state.jobId}.json`);
+}
+
+async function downloadHtml() {
+  if (!state || !state.jobId) return;
+  reportError("");
+  try {
+    await downloadFile(`/api/interview/job/${encodeURIComponent(state.jobId)}/report.html`, `interview-report-${state.jobId}.html`);
+  } catch (error) {
+    reportError(`The report could not be downloaded: ${error.message}`);
+  }
 }
 
 // ---------------------------------------------------------------- view lifecycle
@@ -658,6 +663,8 @@ export function setupReport() {
   $("#answers").addEventListener("click", seekFrom);
   $("#transcript").addEventListener("keydown", onTranscriptKey);
   $("#download-json").addEventListener("click", downloadJson);
+  $("#download-html").addEventListener("click", downloadHtml);
+  $("#print-report").addEventListener("click", () => window.print());
 }
 
 // `jobId` of the user's own job, or `{ token }` of a share link (no login).

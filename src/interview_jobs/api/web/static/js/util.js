@@ -62,3 +62,13 @@ export function humanize(key) {
 export function clear(el) {
   while (el.firstChild) el.firstChild.remove();
 }
+
+// Offer `blob` to the user as a download named `name`.
+export function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = h("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
