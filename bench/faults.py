@@ -6,8 +6,11 @@
 The system: two API processes on a throw-away PostgreSQL database, the AI backend, two worker
 processes on RabbitMQ (a queue of its own), the tiny ASR model, short generated clips served by
 a loopback video host, ``JOB_DEADLINE_SECONDS=60`` and ``MAX_ATTEMPTS=3`` (so the deadline path
-is in play). The API_URL the AI backend calls back to is a small proxy in this process that
-balances over the two API processes and can answer 503 for a while.
+is in play), uploads in S3 (a SeaweedFS of the run's own; each API process has a DATA_DIR of its
+own). The API_URL the AI backend calls back to (and downloads uploads from) is a small proxy in
+this process that balances over the two API processes and can answer callbacks with 503 for a
+while. Jobs analyse the video host's URL, except under the storage restart: there they analyse
+each user's uploaded clip, so that the AI backend's downloads go through the API to S3.
 
 For each fault: jobs are submitted to both API processes in turn (a refused submission is
 retried on the other with the same Idempotency-Key, as a client behind a load balancer would),
@@ -25,7 +28,8 @@ while their first result waits, and the late result of the old attempt must not 
 
 PostgreSQL and RabbitMQ are restarted for real (``pg_ctlcluster … restart``, ``rabbitmqctl
 stop_app/start_app``): this affects anyone else using them on the machine; each outage is a
-few seconds and the service is started again in a ``finally`` whatever happens.
+few seconds and the service is started again in a ``finally`` whatever happens. SeaweedFS is
+the run's own: ``storage-restart`` stops it for 5 s and starts it again on the same data.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.seaweed import Seaweed, running_seaweed  # noqa: E402
 from tests.support.servers import ServerThread, free_port  # noqa: E402
 from tests.support.system import Process, children, distributed_topology  # noqa: E402
 
@@ -87,6 +92,7 @@ FAULTS = [
     "postgres-restart",
     "rabbitmq-restart",
     "callback-outage",
+    "storage-restart",
 ]
 
 
@@ -157,8 +163,34 @@ class CallbackProxy:
             body = {"error": "ServiceUnavailable", "message": f"no API: {last}", "details": None}
             return JSONResponse(body, status_code=503)
 
+        async def content(request: Request) -> Response:
+            # The signed URLs of uploads are built on API_URL (this proxy) too: pass them on to
+            # whichever API process answers (the clips are small: read whole).
+            last: Exception | None = None
+            for target in self.targets:
+                try:
+                    r = await client.get(
+                        f"{target}{request.url.path}",
+                        params=dict(request.query_params),
+                        headers={k: v for k, v in request.headers.items() if k.lower() == "range"},
+                    )
+                except httpx.TransportError as exc:
+                    last = exc
+                    continue
+                headers = {
+                    k: v
+                    for k, v in r.headers.items()
+                    if k.lower() in ("content-type", "content-range", "accept-ranges", "etag")
+                }
+                return Response(r.content, status_code=r.status_code, headers=headers)
+            body = {"error": "ServiceUnavailable", "message": f"no API: {last}", "details": None}
+            return JSONResponse(body, status_code=503)
+
         return Starlette(
-            routes=[Route("/api/interview/analysis-callback", forward, methods=["POST"])]
+            routes=[
+                Route("/api/interview/analysis-callback", forward, methods=["POST"]),
+                Route("/api/files/{file_id:int}/content", content, methods=["GET"]),
+            ]
         )
 
 
@@ -224,7 +256,9 @@ class System:
     proxy: CallbackProxy
     counter: ResultCounter
     video_url: str
+    seaweed: Seaweed
     tokens: list[str] = field(default_factory=list)
+    file_ids: dict[str, int] = field(default_factory=dict)  # each user's uploaded clip
 
     def logs(self) -> str:
         return "\n".join(f"--- {n}\n{p.log_tail(15)}" for n, p in self.procs.items())
@@ -251,26 +285,39 @@ def distributed(workdir: Path, clip: Path) -> Iterator[System]:
         "INTERVIEW_JOBS_LOG_LEVEL": "INFO",
     }
     try:
-        with distributed_topology(
-            workdir,
-            env=env,
-            callback_url=f"http://127.0.0.1:{proxy_port}",
-            api_args=("--log-level", "warning"),
-            name="ij_faults",
-        ) as topology:
+        with (
+            running_seaweed(workdir) as seaweed,
+            distributed_topology(
+                workdir,
+                env={**env, **seaweed.env("ij-faults")},
+                callback_url=f"http://127.0.0.1:{proxy_port}",
+                api_args=("--log-level", "warning"),
+                name="ij_faults",
+                api_data_dirs=True,
+            ) as topology,
+        ):
             proxy.targets[:] = topology.api_urls
             apis = {f"api{i + 1}": url for i, url in enumerate(topology.api_urls)}
             counter = ResultCounter(apis)
             counter.start()
             system = System(apis, topology.processes, topology.ai_url, proxy, counter,
-                            f"{host.url}/v.mp4")  # fmt: skip
+                            f"{host.url}/v.mp4", seaweed)  # fmt: skip
             try:
                 with httpx.Client(base_url=apis["api1"], timeout=30) as client:
                     for i in range(4):
                         body = {"username": f"fault{i}", "password": PASSWORD}
                         client.post("/api/auth/register", json=body).raise_for_status()
                         r = client.post("/api/auth/login", json=body)
-                        system.tokens.append(r.json()["accessToken"])
+                        token = r.json()["accessToken"]
+                        system.tokens.append(token)
+                        with clip.open("rb") as fh:  # into S3, through the first API process
+                            r = client.post(
+                                "/api/files",
+                                files={"file": ("clip.mp4", fh, "video/mp4")},
+                                headers={"Authorization": f"Bearer {token}"},
+                            )
+                        r.raise_for_status()
+                        system.file_ids[token] = r.json()["id"]
                 yield system
             finally:
                 counter.stop()
@@ -280,10 +327,15 @@ def distributed(workdir: Path, clip: Path) -> Iterator[System]:
 
 
 # ---- jobs ----
-def submit(system: System, i: int) -> tuple[str, str, int]:
+def submit(system: System, i: int, uploaded: bool = False) -> tuple[str, str, int]:
     """One job, to api1 or api2 in turn; on a refusal, the other one with the same
-    Idempotency-Key. Returns (token, jobId, retries)."""
+    Idempotency-Key. ``uploaded``: of the user's uploaded clip (the AI backend downloads it from
+    the API, which reads it from S3), else of the video host's URL. Returns (token, jobId,
+    retries)."""
     token = system.tokens[i % len(system.tokens)]
+    source: dict[str, Any] = (
+        {"fileId": system.file_ids[token]} if uploaded else {"videoUrl": system.video_url}
+    )
     key = f"faults-{uuid.uuid4().hex}"
     order = list(system.apis.values())
     if i % 2:
@@ -295,7 +347,7 @@ def submit(system: System, i: int) -> tuple[str, str, int]:
             try:
                 r = httpx.post(
                     f"{url}/api/interview/analyze",
-                    json={"videoUrl": system.video_url, "analysisType": ANALYSIS_TYPE[0]},
+                    json={**source, "analysisType": ANALYSIS_TYPE[0]},
                     headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
                     timeout=10,
                 )
@@ -402,6 +454,19 @@ def rabbitmq_restart(system: System) -> None:
         raise RuntimeError("the AI backend did not see RabbitMQ again")
 
 
+def storage_restart(system: System, down_seconds: float = 5.0) -> None:
+    """SeaweedFS stopped (SIGTERM) and started again on its ports and data: meanwhile the AI
+    backend's downloads of uploads get 503 from the API and are retried."""
+    try:
+        system.seaweed.stop()
+        time.sleep(down_seconds)
+    finally:
+        system.seaweed.start()
+    for url in system.apis.values():
+        if wait_until(lambda u=url: ready(u), 60) is None:
+            raise RuntimeError("an API did not see the object store again")
+
+
 OUTAGE_SECONDS = [75.0]  # --outage-seconds
 
 
@@ -420,7 +485,10 @@ INJECT: dict[str, Callable[[System], None]] = {
     "postgres-restart": postgres_restart,
     "rabbitmq-restart": rabbitmq_restart,
     "callback-outage": callback_outage,
+    "storage-restart": storage_restart,
 }
+# Faults whose jobs analyse uploaded files (the store is on their path) rather than a URL.
+UPLOADED = {"storage-restart"}
 
 
 @dataclass
@@ -460,8 +528,9 @@ def run_fault(system: System, fault: str, jobs: int, bound: float) -> Outcome:
     submitted: list[tuple[str, str]] = []
     retries = 0
     half = max(1, jobs // 2)
+    uploaded = fault in UPLOADED
     for i in range(half):
-        token, job_id, r = submit(system, i)
+        token, job_id, r = submit(system, i, uploaded)
         submitted.append((token, job_id))
         retries += r
     # mid-load: inject once a job is being analysed
@@ -482,7 +551,7 @@ def run_fault(system: System, fault: str, jobs: int, bound: float) -> Outcome:
     injector = threading.Thread(target=inject, daemon=True)
     injector.start()
     for i in range(half, jobs):  # the rest arrive during the fault
-        token, job_id, r = submit(system, i)
+        token, job_id, r = submit(system, i, uploaded)
         submitted.append((token, job_id))
         retries += r
         time.sleep(0.5)

@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     s3_part_size_bytes: int = Field(
         default=8 * 1024**2,
         ge=5 * 1024**2,
-        description="multipart part size: the memory an upload in progress holds",
+        description="multipart part size; an upload in progress holds up to two parts",
     )
 
     # --- retention ---

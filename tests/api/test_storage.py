@@ -1,7 +1,7 @@
 """The S3 store against a real SeaweedFS: the bucket made at start-up (or start-up stopped saying
 why), and a store that goes down — 503 in the error shape, nothing half-written left behind,
-everything working again once it is back. (The file tests that both stores pass are in
-test_files.py.)"""
+everything working again once it is back; an account's erasure on S3. (The file tests that both
+stores pass are in test_files.py.)"""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from interview_jobs.api.app import create_app
 from interview_jobs.api.files.store import S3Store, build_store
 from interview_jobs.config import ConfigError, Settings
-from tests.api.conftest import login, make_settings, mp4_bytes, running, upload
+from tests.api.conftest import PASSWORD, login, make_settings, mp4_bytes, running, upload
 from tests.conftest import require_weed, s3_bucket_name
 from tests.support.seaweed import Seaweed, running_seaweed
 from tests.support.servers import free_port
@@ -161,3 +161,27 @@ async def test_a_store_that_is_down_is_503_and_nothing_half_written_is_left(
         assert r.status_code == 206 and r.content == mp4_bytes(20_000)[:100]
         assert (await client.delete(f"/api/files/{kept['id']}", headers=alice)).status_code == 204
         assert await s3_app.state.ctx.store.list_keys() == []
+
+
+async def test_deleting_an_account_removes_its_objects_and_waits_for_a_store_that_is_down(
+    s3_app: FastAPI, own_seaweed: Seaweed
+) -> None:
+    store = s3_app.state.ctx.store
+    transport = httpx.ASGITransport(app=s3_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
+        alice, bob = await login(client, "alice"), await login(client, "bob")
+        mine = [(await upload(client, alice))["fileName"] for _ in range(2)]
+        theirs = (await upload(client, bob))["fileName"]
+        assert set(await store.list_keys()) == {*mine, theirs}
+        erase = {"password": PASSWORD}
+
+        await anyio.to_thread.run_sync(own_seaweed.stop)
+        r = await client.request("DELETE", "/api/auth/me", json=erase, headers=alice)
+        assert r.status_code == 503 and r.json()["error"] == "ServiceUnavailable"
+        r = await client.get("/api/files", headers=alice)
+        assert len(r.json()) == 2, "nothing of the account was deleted"
+
+        await anyio.to_thread.run_sync(own_seaweed.start)
+        r = await client.request("DELETE", "/api/auth/me", json=erase, headers=alice)
+        assert r.status_code == 204, r.text
+        assert await store.list_keys() == [theirs]

@@ -1,6 +1,6 @@
 """Fixtures of the end-to-end tests: generated media, a video host, and the two topologies —
-embedded (`interview-jobs up`) and distributed (2 API processes on PostgreSQL, the AI backend,
-2 worker processes on RabbitMQ)."""
+embedded (`interview-jobs up`) and distributed (2 API processes on PostgreSQL sharing uploads
+through S3, the AI backend, 2 worker processes on RabbitMQ)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from tests.conftest import broker_url, require_postgres
+from tests.conftest import broker_url, require_postgres, s3_bucket_name
 from tests.media.generate import make_bad_inputs, make_clip
+from tests.support.seaweed import Seaweed
 from tests.support.servers import ServerThread, serve
 from tests.support.system import (
     Client,
@@ -111,13 +112,17 @@ def embedded(
 
 @pytest.fixture(scope="module")
 def distributed(
-    tmp_path_factory: pytest.TempPathFactory, video_host: ServerThread
+    tmp_path_factory: pytest.TempPathFactory, video_host: ServerThread, seaweed: Seaweed
 ) -> Iterator[System]:
     require_postgres()
     broker_url("rabbitmq")
-    # Two API processes; callbacks go to the second, so SSE on the first must still see them.
+    # Two API processes, as on two hosts: each its own DATA_DIR, the uploads in S3 (SeaweedFS).
+    # Callbacks go to the second, so SSE on the first must still see them; the AI backend
+    # downloads uploads from the second too, whichever process received them.
     with distributed_topology(
-        tmp_path_factory.mktemp("distributed"), env=_env(video_host)
+        tmp_path_factory.mktemp("distributed"),
+        env={**_env(video_host), **seaweed.env(s3_bucket_name("e2e"))},
+        api_data_dirs=True,
     ) as topology:
         system = System(topology, video_host)
         yield system

@@ -1,5 +1,6 @@
-"""The distributed topology for real: 2 API processes on PostgreSQL, the AI backend, 2 worker
-processes on RabbitMQ. Kills and restarts processes mid-job and checks that no job is lost."""
+"""The distributed topology for real: 2 API processes on PostgreSQL (uploads shared through S3),
+the AI backend, 2 worker processes on RabbitMQ. Kills and restarts processes mid-job and checks
+that no job is lost."""
 
 from __future__ import annotations
 
@@ -46,6 +47,36 @@ def test_upload_analyze_follow_events_read_detail(
     assert report.analysisType == "comprehensive"
     assert report.transcript is not None and len(report.transcript.words) > 10
     assert report.metrics.visual is not None and report.metrics.visual.facePresenceRatio > 0.5
+
+
+def test_two_api_processes_share_uploads_through_the_object_store(
+    distributed: System, media: dict[str, Path]
+) -> None:
+    """Uploaded to one API process, read by Range, analysed and deleted through the other: they
+    have separate DATA_DIRs, so the bytes can only have travelled through S3."""
+    one = distributed.client().signup("hana")
+    other = Client(distributed.topology.api_urls[1], token=one.token)
+    distributed.clients.append(other)
+    data = media["good"].read_bytes()
+    uploaded = one.upload(media["good"])
+    content = f"{other.base}/api/files/{uploaded['id']}/content"
+    r = other.http.get(content, headers={**other._headers(), "Range": "bytes=1000-1999"})
+    assert r.status_code == 206 and r.content == data[1000:2000]
+    r = other.http.get(content, headers=other._headers())
+    assert r.status_code == 200 and r.content == data
+    for api in distributed.topology.api_urls:
+        assert not list(
+            (Path(distributed.topology.env["INTERVIEW_JOBS_DATA_DIR"]).parent).glob(
+                "data-api*/files/*"
+            )
+        ), f"nothing of the upload on {api}'s disk"
+    created = other.analyze(fileId=uploaded["id"], analysisType="speech")
+    final = one.wait(created["jobId"], timeout=240)
+    assert final["status"] == "COMPLETED", distributed.logs()
+    r = other.http.delete(f"{other.base}/api/files/{uploaded['id']}", headers=other._headers())
+    assert r.status_code == 204
+    r = one.http.get(f"{one.base}/api/files/{uploaded['id']}/content", headers=one._headers())
+    assert r.status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -339,6 +339,9 @@ TEST_SECRETS = {
     "INTERVIEW_JOBS_AI_API_KEY": "test-ai-key-0123456789abcdef",
     "INTERVIEW_JOBS_CALLBACK_API_KEY": "test-callback-key-0123456789abcdef",
     "INTERVIEW_JOBS_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    # API processes with DATA_DIRs of their own would each generate one otherwise, and refuse
+    # each other's signed file URLs.
+    "INTERVIEW_JOBS_URL_SIGNING_SECRET": "test-url-signing-secret-0123456789",
 }
 
 
@@ -389,9 +392,13 @@ def distributed_topology(
     callback_url: str | None = None,
     api_args: tuple[str, ...] = (),
     name: str = "ij_e2e",
+    api_data_dirs: bool = False,
 ) -> Iterator[Topology]:
     """``apis`` API processes on a throw-away PostgreSQL database, the AI backend, and
     ``worker --processes workers`` on a fresh RabbitMQ queue (deleted afterwards).
+
+    ``api_data_dirs``: each API process gets a DATA_DIR of its own, as on separate hosts — they
+    share only the database and the file store (``STORAGE_URL=s3://…`` in ``env``).
 
     Callbacks go to ``callback_url`` (default: the last API process, so that with two APIs a job
     created on the first is called back on the other)."""
@@ -418,7 +425,12 @@ def distributed_topology(
         assert migrate.proc is not None and migrate.proc.wait(timeout=120) == 0, migrate.log_tail()
         processes = {
             f"api{i + 1}": Process(
-                f"api{i + 1}", ["api", "--port", str(port), *api_args], full_env, workdir
+                f"api{i + 1}",
+                ["api", "--port", str(port), *api_args],
+                {**full_env, "INTERVIEW_JOBS_DATA_DIR": str(workdir / f"data-api{i + 1}")}
+                if api_data_dirs
+                else full_env,
+                workdir,
             )
             for i, port in enumerate(api_ports)
         }

@@ -8,9 +8,10 @@ speaks only that protocol, and keys are the files' generated ``fileName`` (``<uu
 
 Writes are streamed: :meth:`ObjectStore.open_writer` gives a writer that takes chunks as they
 arrive and either ``complete()``s — the object appears whole under its key — or ``abort()``s,
-leaving nothing (the disk writes a temporary file renamed at the end; S3 buffers one part at a
-time, ``S3_PART_SIZE_BYTES``, into a multipart upload aborted on failure). Reads are ranged
-(``read(key, start, end)``) for the page's seeking video.
+leaving nothing (the disk writes a temporary file renamed at the end; S3 sends the parts,
+``S3_PART_SIZE_BYTES`` each, of a multipart upload — one in flight while the next is received —
+and aborts it on failure). Reads are ranged (``open_read(key, start, end)``) for the page's
+seeking video.
 
 A store that does not answer (refused, timed out, a 5xx, credentials refused) is the API's
 503 ``ServiceUnavailable`` (:class:`StoreUnavailable`), translated here where the client is
@@ -19,6 +20,7 @@ called, the way the database's errors are translated where the driver is called.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import logging
@@ -26,7 +28,7 @@ import os
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
@@ -257,7 +259,8 @@ class _S3Writer:
     content_type: str
     buffer: bytearray
     upload_id: str | None = None
-    parts: list[dict[str, Any]] | None = None
+    parts: list[dict[str, Any]] = field(default_factory=list)
+    in_flight: asyncio.Task[None] | None = None
     done: bool = False
 
     @property
@@ -270,26 +273,42 @@ class _S3Writer:
         while len(self.buffer) >= self.store.part_size:
             part = bytes(self.buffer[: self.store.part_size])
             del self.buffer[: self.store.part_size]
-            await self._upload_part(part)
+            # One part is sent while the next one is received (at most two in memory): the
+            # request body and the store's writes overlap instead of taking turns.
+            await self._settle()
+            await self._begin()
+            self.in_flight = asyncio.create_task(self._upload_part(part))
+
+    async def _settle(self) -> None:
+        """Wait for the part in flight (its failure is raised here)."""
+        task, self.in_flight = self.in_flight, None
+        if task is not None:
+            await task
+
+    async def _begin(self) -> None:
+        if self.upload_id is None:
+            with _translated("multipart upload"):
+                created = await self.store.client.create_multipart_upload(
+                    Bucket=self.store.bucket, Key=self.object_name, ContentType=self.content_type
+                )
+            self.upload_id = created["UploadId"]
 
     async def _upload_part(self, body: bytes) -> None:
-        client, bucket, name = self.store.client, self.store.bucket, self.object_name
+        assert self.upload_id is not None
+        number = len(self.parts) + 1
         with _translated("multipart upload"):
-            if self.upload_id is None:
-                created = await client.create_multipart_upload(
-                    Bucket=bucket, Key=name, ContentType=self.content_type
-                )
-                self.upload_id = created["UploadId"]
-                self.parts = []
-            assert self.parts is not None
-            number = len(self.parts) + 1
-            answer = await client.upload_part(
-                Bucket=bucket, Key=name, UploadId=self.upload_id, PartNumber=number, Body=body
+            answer = await self.store.client.upload_part(
+                Bucket=self.store.bucket,
+                Key=self.object_name,
+                UploadId=self.upload_id,
+                PartNumber=number,
+                Body=body,
             )
-            self.parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+        self.parts.append({"PartNumber": number, "ETag": answer["ETag"]})
 
     async def complete(self) -> None:
         client, bucket, name = self.store.client, self.store.bucket, self.object_name
+        await self._settle()
         if self.upload_id is None:  # smaller than one part: a single PUT
             with _translated("upload"):
                 await client.put_object(
@@ -298,7 +317,6 @@ class _S3Writer:
         else:
             if self.buffer:
                 await self._upload_part(bytes(self.buffer))
-            assert self.parts is not None
             with _translated("completing a multipart upload"):
                 await client.complete_multipart_upload(
                     Bucket=bucket,
@@ -312,6 +330,11 @@ class _S3Writer:
 
     async def abort(self) -> None:
         self.buffer.clear()
+        task, self.in_flight = self.in_flight, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
         if self.upload_id is None or self.done:
             return
         upload_id, self.upload_id = self.upload_id, None
