@@ -72,11 +72,23 @@ async def test_a_missing_bucket_is_created_at_start_up(
         ({"s3_secret_access_key": "not-the-secret-key-000"}, "cannot be used"),
         ({"bucket": "Not_A_Valid_Bucket"}, "is missing and cannot be created"),
         ({"s3_endpoint_url": "closed"}, "does not answer"),
+        ({"s3_access_key_id": None, "s3_secret_access_key": None}, "No credentials"),
     ],
 )
 async def test_a_store_that_cannot_be_used_stops_start_up_saying_why(
-    seaweed: Seaweed, tmp_path: Path, fresh_db: str, change: dict[str, str], words: str
+    seaweed: Seaweed,
+    tmp_path: Path,
+    fresh_db: str,
+    change: dict[str, Any],
+    words: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # botocore's own credential chain finds nothing either (and never asks a metadata address).
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     change = dict(change)
     bucket = change.pop("bucket", s3_bucket_name("bad"))
     if change.get("s3_endpoint_url") == "closed":

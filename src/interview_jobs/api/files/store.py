@@ -447,11 +447,16 @@ class S3Store:
             raise
 
     async def _check_bucket(self) -> None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError, NoCredentialsError
 
         where = self.description
         try:
             await self.client.head_bucket(Bucket=self.bucket)
+        except NoCredentialsError as exc:
+            raise ConfigError(
+                f"No credentials for STORAGE_URL ({where}): set INTERVIEW_JOBS_S3_ACCESS_KEY_ID "
+                "and INTERVIEW_JOBS_S3_SECRET_ACCESS_KEY (or the AWS_* variables)"
+            ) from exc
         except ClientError as exc:
             if not _is_missing(exc):
                 raise ConfigError(
