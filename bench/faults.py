@@ -289,7 +289,7 @@ def distributed(workdir: Path, clip: Path) -> Iterator[System]:
             running_seaweed(workdir) as seaweed,
             distributed_topology(
                 workdir,
-                env={**env, **seaweed.env("ij-faults")},
+                env={**env, **seaweed.env("s3://ij-faults")},
                 callback_url=f"http://127.0.0.1:{proxy_port}",
                 api_args=("--log-level", "warning"),
                 name="ij_faults",

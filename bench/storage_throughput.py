@@ -217,7 +217,10 @@ def main() -> int:
             print(f"SeaweedFS direct multipart put (aiobotocore): {direct:.1f} MB/s", flush=True)
             stores = {
                 "disk": {},
-                "s3": {**seaweed.env("bench-api"), "INTERVIEW_JOBS_S3_PART_SIZE_BYTES": str(PART)},
+                "s3": {
+                    **seaweed.env("s3://bench-api"),
+                    "INTERVIEW_JOBS_S3_PART_SIZE_BYTES": str(PART),
+                },
             }
             for name, env in stores.items():
                 api, url = api_process(workdir, env, name)

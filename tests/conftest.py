@@ -84,8 +84,20 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seaweed]:
         yield server
 
 
+# SeaweedFS gives every bucket a volume of its own and has a few dozen: tests share one bucket,
+# each under a prefix of its own; only the tests of bucket creation make (and remove) buckets.
+SHARED_BUCKET = "ij-tests"
+
+
 def s3_bucket_name(label: str = "t") -> str:
-    """A new bucket name (each test's own; the store's start-up creates it)."""
+    """A new bucket name (the store's start-up creates it; remove it after the test)."""
     import uuid
 
     return f"ij-{label}-{uuid.uuid4().hex[:12]}"
+
+
+def s3_test_url(label: str = "t") -> str:
+    """A ``STORAGE_URL`` of its own: the shared bucket, a new prefix."""
+    import uuid
+
+    return f"s3://{SHARED_BUCKET}/{label}-{uuid.uuid4().hex[:12]}"

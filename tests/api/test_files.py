@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from interview_jobs.api.files.signing import signed_content_url
 from interview_jobs.config import Settings
 from tests.api.conftest import create_job, make_settings, mp4_bytes, upload, webm_bytes
-from tests.conftest import s3_bucket_name
+from tests.conftest import s3_test_url
 
 PART = 5 * 1024 * 1024
 
@@ -27,7 +27,7 @@ def store_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
         return {}
     server = request.getfixturevalue("seaweed")
     return {
-        "storage_url": f"s3://{s3_bucket_name('files')}/uploads",
+        "storage_url": s3_test_url("files"),
         "s3_part_size_bytes": PART,  # the smallest S3 allows: a 12 MiB upload is 3 parts
         **server.settings(),
     }

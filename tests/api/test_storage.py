@@ -18,7 +18,7 @@ from interview_jobs.api.app import create_app
 from interview_jobs.api.files.store import S3Store, build_store
 from interview_jobs.config import ConfigError, Settings
 from tests.api.conftest import PASSWORD, login, make_settings, mp4_bytes, running, upload
-from tests.conftest import require_weed, s3_bucket_name
+from tests.conftest import SHARED_BUCKET, require_weed, s3_bucket_name
 from tests.support.seaweed import Seaweed, running_seaweed
 from tests.support.servers import free_port
 
@@ -37,13 +37,21 @@ def s3_settings(
     )
 
 
-async def bucket_names(settings: Settings) -> set[str]:
+async def bucket_names(settings: Settings, remove: str | None = None) -> set[str]:
+    """The server's buckets, seen through a store on the shared bucket (``remove``: delete
+    that bucket, emptied, afterwards)."""
     store = build_store(settings)
     assert isinstance(store, S3Store)
     await store.start()
     try:
         answer = await store.client.list_buckets()
-        return {b["Name"] for b in answer.get("Buckets", [])}
+        names = {b["Name"] for b in answer.get("Buckets", [])}
+        if remove in names:
+            listed = await store.client.list_objects_v2(Bucket=remove)
+            for item in listed.get("Contents", []):
+                await store.client.delete_object(Bucket=remove, Key=item["Key"])
+            await store.client.delete_bucket(Bucket=remove)
+        return names
     finally:
         await store.aclose()
 
@@ -53,17 +61,20 @@ async def test_a_missing_bucket_is_created_at_start_up(
 ) -> None:
     bucket = s3_bucket_name("new")
     settings = s3_settings(tmp_path, fresh_db, seaweed, bucket)
-    other = s3_settings(tmp_path, fresh_db, seaweed, s3_bucket_name("probe"))
-    assert bucket not in await bucket_names(other)
-    async with running(create_app(settings)) as app:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
-            r = await client.get("/ready")
-            assert r.status_code == 200 and r.json()["storage"] == "ok"
-    assert bucket in await bucket_names(other)
-    # A second process finds it there and starts as well.
-    async with running(create_app(settings)):
-        pass
+    shared = s3_settings(tmp_path, fresh_db, seaweed, SHARED_BUCKET)
+    assert bucket not in await bucket_names(shared)
+    try:
+        async with running(create_app(settings)) as app:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
+                r = await client.get("/ready")
+                assert r.status_code == 200 and r.json()["storage"] == "ok"
+        assert bucket in await bucket_names(shared)
+        # A second process finds it there and starts as well.
+        async with running(create_app(settings)):
+            pass
+    finally:
+        await bucket_names(shared, remove=bucket)
 
 
 @pytest.mark.parametrize(

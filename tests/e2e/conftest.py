@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from tests.conftest import broker_url, require_postgres, s3_bucket_name
+from tests.conftest import broker_url, require_postgres, s3_test_url
 from tests.media.generate import make_bad_inputs, make_clip
 from tests.support.seaweed import Seaweed
 from tests.support.servers import ServerThread, serve
@@ -121,7 +121,7 @@ def distributed(
     # downloads uploads from the second too, whichever process received them.
     with distributed_topology(
         tmp_path_factory.mktemp("distributed"),
-        env={**_env(video_host), **seaweed.env(s3_bucket_name("e2e"))},
+        env={**_env(video_host), **seaweed.env(s3_test_url("e2e"))},
         api_data_dirs=True,
     ) as topology:
         system = System(topology, video_host)

@@ -110,10 +110,11 @@ class Seaweed:
             "s3_addressing_style": "path",
         }
 
-    def env(self, bucket: str) -> dict[str, str]:
-        """``INTERVIEW_JOBS_…`` variables of a process using this server with ``bucket``."""
+    def env(self, storage_url: str) -> dict[str, str]:
+        """``INTERVIEW_JOBS_…`` variables of a process using this server at ``storage_url``
+        (``s3://bucket[/prefix]``)."""
         values = {f"INTERVIEW_JOBS_{k.upper()}": v for k, v in self.settings().items()}
-        values["INTERVIEW_JOBS_STORAGE_URL"] = f"s3://{bucket}"
+        values["INTERVIEW_JOBS_STORAGE_URL"] = storage_url
         return values
 
     def command(self) -> list[str]:
@@ -220,6 +221,8 @@ def start_ci() -> int:
     if server.ready():
         print(f"SeaweedFS already answers on {server.endpoint}")
         return 0
+    # CI's scratch: start from nothing (an earlier run's buckets would use up its volumes).
+    shutil.rmtree(server.data_dir, ignore_errors=True)
     server.start()
     print(f"SeaweedFS started on {server.endpoint} (pid {server.proc.pid if server.proc else '?'})")
     return 0
