@@ -189,6 +189,10 @@ def report_renderable(detail: dict[str, Any]) -> Group:
             )
         parts.append(table)
 
+    answers = report.get("answers") or []
+    if answers:
+        parts.append(answers_table(answers))
+
     metrics = report.get("metrics") or {}
     rows: list[tuple[str, str]] = [("Length", clock(metrics.get("durationSeconds")))]
     speech = metrics.get("speech")
@@ -232,6 +236,56 @@ def report_renderable(detail: dict[str, Any]) -> Group:
             text.append(" ")
         parts.append(Panel(text, title="Transcript (fillers in bold)", title_align="left"))
     return Group(*parts)
+
+
+STAR_PARTS = ("situation", "task", "action", "result")
+
+
+def star_strip(star: Any) -> Text:
+    """``S T A R`` with the parts the answer has in bold green, the missing ones dim."""
+    if not isinstance(star, dict):
+        return Text("–", style="dim")
+    text = Text()
+    for part in STAR_PARTS:
+        present = isinstance(star.get(part), dict) and star[part].get("present")
+        text.append(part[0].upper(), style="bold green" if present else "dim")
+        text.append(" ")
+    return text
+
+
+def answers_table(answers: list[dict[str, Any]]) -> Table:
+    """One row per answer: its question, time range, scores, STAR parts and relevance; the
+    strongest and weakest marked."""
+    scored = [a for a in answers if isinstance(a.get("score"), int | float)]
+    best = max(scored, key=lambda a: a["score"]) if len(scored) > 1 else None
+    worst = min(scored, key=lambda a: a["score"]) if len(scored) > 1 else None
+    if best is not None and worst is not None and best["score"] == worst["score"]:
+        best = worst = None
+    table = Table(title="Answers", title_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
+    table.add_column("Q", no_wrap=True)
+    table.add_column("Question", overflow="fold")
+    table.add_column("Time", no_wrap=True)
+    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("Content", justify="right", no_wrap=True)
+    table.add_column("Delivery", justify="right", no_wrap=True)
+    table.add_column("STAR", no_wrap=True)
+    table.add_column("Relevance", justify="right", no_wrap=True)
+    for answer in answers:
+        question = answer.get("question")
+        text = str(question.get("text")) if isinstance(question, dict) else "(question not known)"
+        mark = " (strongest)" if answer is best else " (weakest)" if answer is worst else ""
+        content = answer.get("content") or {}
+        table.add_row(
+            f"Q{int(answer.get('index', 0)) + 1}",
+            Text.assemble(text, (mark, "bold")),
+            f"{clock(answer.get('start'))}–{clock(answer.get('end'))}",
+            _num(answer.get("score")),
+            _num(answer.get("contentScore")),
+            _num(answer.get("deliveryScore")),
+            star_strip(content.get("star")),
+            _pct(content.get("relevance")),
+        )
+    return table
 
 
 def print_report(console: Console, detail: dict[str, Any]) -> None:
