@@ -560,3 +560,43 @@ def test_a_browser_that_records_only_mp4_sends_one_job_per_answer(
         assert not tab.problems, tab.problems
     finally:
         tab.close()
+
+
+def test_practise_a_question_of_the_bank(camera_tab: Tab, live_system: RunningSystem) -> None:
+    """A category of the bank, one question at random: its suggested length is the timer's
+    target, and the job keeps it by its bank id."""
+    from interview_jobs.contracts.questions import Category, in_category
+
+    page = camera_tab.page
+    camera_tab.sign_up(unique("bank"))
+    go_practise(camera_tab)
+    page.check("#source-bank")
+    expect(page.locator("#bank-fields")).to_be_visible()
+    page.select_option("#bank-category", "leadership")
+    page.fill("#bank-count", "1")
+    page.fill("#think-seconds", "0")
+    page.click("#practice-start")
+    leadership = {q.text: q for q in in_category(Category.LEADERSHIP)}
+    expect(page.locator("#stage-recording")).to_be_visible(timeout=15_000)
+    asked = leadership[page.locator("#stage-question").inner_text()]
+    low, high = (int(s) for s in asked.length_seconds)
+    expect(page.locator("#rec-target")).to_contain_text(
+        f"{low // 60}:{low % 60:02d}–{high // 60}:{high % 60:02d}"
+    )
+    page.wait_for_timeout(1500)
+    page.click("#rec-stop")
+    expect(page.locator("#stage-review")).to_be_visible(timeout=15_000)
+    page.click("#review-next")
+    expect(page.locator("#practice-send")).to_be_visible()
+    with page.expect_request(
+        lambda r: r.url.endswith("/api/interview/analyze") and r.method == "POST"
+    ) as caught:
+        page.click("#send-button")
+    body = json.loads(caught.value.post_data or "{}")
+    assert body["questions"] == [{"questionId": asked.id, "startSeconds": 0}]
+    expect(page.locator("#view-home")).to_be_visible(timeout=60_000)
+    job_id = page.locator(".job").first.get_attribute("data-job-id")
+    with live_system.api(token_of(page)) as api:
+        stored = api.get(f"/api/interview/job/{job_id}").json()["questions"]
+        api.post(f"/api/interview/job/{job_id}/cancel")  # its analysis is not needed here
+    assert stored == [{"text": asked.text, "questionId": asked.id, "startSeconds": 0.0}]
