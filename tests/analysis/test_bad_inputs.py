@@ -59,6 +59,11 @@ def test_video_without_audio_gives_visual_only(
     AnalysisResult.model_validate(result)
     assert "speech" not in result["metrics"] and "visual" in result["metrics"]
     assert any(f["category"] == "audio" and f["severity"] == "warning" for f in result["feedback"])
+    # the missing track shows in the score and in the label, not only in a warning
+    assert result["missingTracks"] == ["audio"]
+    assert "no audio track" in result["label"] and "no audio track" in result["summary"]
+    assert all(result["subScores"][k] == 0 for k in ("pace", "fillers", "pauses", "voice"))
+    assert result["score"] <= 30 and result["answers"] == []
     with pytest.raises(MediaError) as caught:
         tiny.analyze(bad_inputs["video_no_audio"], analysis_type="speech")
     assert caught.value.code == "no_audio"
@@ -73,6 +78,9 @@ def test_audio_only_gives_speech_only(
     AnalysisResult.model_validate(result)
     assert "visual" not in result["metrics"] and result["transcript"]["words"]
     assert any(f["category"] == "video" for f in result["feedback"])
+    assert result["missingTracks"] == ["video"] and "no video track" in result["label"]
+    assert result["subScores"]["eyeContact"] == 0 and result["subScores"]["presence"] == 0
+    assert result["deliveryScore"] <= 70
     with pytest.raises(MediaError) as caught:
         tiny.analyze(bad_inputs["audio_only"], analysis_type="visual")
     assert caught.value.code == "no_video"

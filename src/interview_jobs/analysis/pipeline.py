@@ -203,6 +203,7 @@ class _Run:
     decoded_seconds: float = 0.0
     truncated: bool = False
     questions: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # tracks wanted but absent from the file
 
 
 class Analyzer:
@@ -400,11 +401,13 @@ class Analyzer:
                     "The video has no audio track, so there is no speech to analyse.", "no_audio"
                 )
             run.want_speech = False
+            run.missing.append("audio")
             run.feedback.append(
                 Feedback(
                     "audio",
                     "warning",
-                    "The video has no audio track: only the picture was analysed.",
+                    "The video has no audio track: only the picture was analysed, and pace, "
+                    "filler words, pauses and voice score 0.",
                 )
             )
         if run.want_visual and not info.has_video:
@@ -413,9 +416,13 @@ class Analyzer:
                     "The file has no video track, so there is no picture to analyse.", "no_video"
                 )
             run.want_visual = False
+            run.missing.append("video")
             run.feedback.append(
                 Feedback(
-                    "video", "warning", "The file has no video track: only the speech was analysed."
+                    "video",
+                    "warning",
+                    "The file has no video track: only the speech was analysed, and eye contact "
+                    "and on-camera presence score 0.",
                 )
             )
 
@@ -564,7 +571,13 @@ class Analyzer:
         text: TextFindings | None = run.findings.get("text")
         visual: VisualFindings | None = run.findings.get("visual")
         scored = score_all(
-            duration=duration, options=options, speech=speech, voice=voice, text=text, visual=visual
+            duration=duration,
+            options=options,
+            speech=speech,
+            voice=voice,
+            text=text,
+            visual=visual,
+            missing=tuple(run.missing),
         )
         metrics: dict[str, Any] = {
             "durationSeconds": round(duration, 3),
@@ -626,6 +639,8 @@ class Analyzer:
         result: dict[str, Any] = {
             "schemaVersion": SCHEMA_VERSION,
             "analysisType": run.analysis_type,
+            "label": _label(run),
+            "missingTracks": list(run.missing),
             "score": combine(scored.score, content_score),
             "contentScore": content_score,
             "deliveryScore": scored.score,
@@ -685,3 +700,20 @@ def _answers_summary(summary: str, answers: AnswersFindings) -> str:
                 f"Q{worst['index'] + 1} ({worst['score']:.0f})."
             )
     return " ".join(parts)
+
+
+_TYPE_LABELS = {
+    "comprehensive": "Comprehensive analysis",
+    "speech": "Speech analysis",
+    "visual": "Visual analysis",
+}
+
+
+def _label(run: _Run) -> str:
+    """What was analysed, in words: the requested type, and a missing track when there is one."""
+    label = _TYPE_LABELS.get(run.analysis_type, run.analysis_type)
+    if "audio" in run.missing:
+        return f"{label} — picture only (the file has no audio track)"
+    if "video" in run.missing:
+        return f"{label} — speech only (the file has no video track)"
+    return label

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from interview_jobs.analysis.feedback import Feedback, clock, ordinal_minute
+from interview_jobs.analysis.feedback import (
+    Feedback,
+    clock,
+    filler_breakdown,
+    hedging_words,
+    ordinal_minute,
+)
 from interview_jobs.analysis.options import AnalysisOptions
 from interview_jobs.analysis.speech import SpeechFindings, filler_events
 from interview_jobs.analysis.text import TextFindings
@@ -27,6 +33,14 @@ LABELS = {
 PACE_GOOD = (120.0, 160.0)  # wpm
 PACE_FLAG = (100.0, 180.0)  # a minute outside this gets its own feedback
 FILLERS_FREE_PER_MIN = 1.0
+# Pauses are counted per 5 minutes of speaking time, at least this many minutes.
+PAUSE_FLOOR_MINUTES = 5.0
+# A sub-score is a strength ("Strong: …") only when its target is met (full marks); below this
+# it is something to work on.
+STRONG_AT = 99.5
+WEAK_BELOW = 70.0
+# Self-deprecating phrases cost this much each in the wording sub-score, at most 3 of them.
+SELF_DEPRECATION_PENALTY = 8
 EYE_CONTACT_GOOD = 0.7
 MONOTONE_SEMITONES = 1.5
 QUIET_DBFS = -35.0
@@ -99,7 +113,9 @@ def filler_score(per_minute: float) -> float:
 def pause_score(
     long_pauses: int, longest: float, minutes: float, long_pause_seconds: float
 ) -> float:
-    per_five = long_pauses / max(minutes, 1.0) * 5
+    """``minutes``: the speaking time (first word to last); below the floor it counts as the
+    floor, so that one pause in a short answer costs what it would in a five-minute one."""
+    per_five = long_pauses / max(minutes, PAUSE_FLOOR_MINUTES) * 5
     return _clip(100 - 15 * per_five - 2 * max(0.0, longest - long_pause_seconds))
 
 
@@ -113,12 +129,11 @@ def eye_contact_score(ratio: float) -> float:
     return _clip(ratio / EYE_CONTACT_GOOD * 100)
 
 
-def language_score(hedges_per_100: float, diversity: float | None, compound: float | None) -> float:
+def language_score(hedges_per_100: float, diversity: float | None, put_downs: int = 0) -> float:
     score = 100 - 8 * max(0.0, hedges_per_100 - 1.0)
     if diversity is not None and diversity < 0.4:
         score -= 10
-    if compound is not None and compound < -0.3:
-        score -= 10
+    score -= SELF_DEPRECATION_PENALTY * min(put_downs, 3)
     return _clip(score)
 
 
@@ -130,10 +145,20 @@ def score_all(
     voice: VoiceFindings | None,
     text: TextFindings | None,
     visual: VisualFindings | None,
+    missing: tuple[str, ...] = (),
 ) -> Scored:
+    """Sub-scores, feedback and summary. ``missing``: the tracks the analysis wanted but the
+    file lacks (``"audio"``, ``"video"``): their sub-scores are 0, as for silence or no face."""
     subs: dict[str, float] = {}
     fb: list[Feedback] = []
     details: dict[str, str] = {}
+    if "audio" in missing:
+        for name in SILENT_ZERO:
+            subs[name] = 0.0
+        details["pace"] = "no audio track"
+    if "video" in missing:
+        subs["eyeContact"] = subs["presence"] = 0.0
+        details["presence"] = "no video track"
     if speech is not None:
         _speech_feedback(speech, options, duration, subs, fb, details)
     if voice is not None and speech is not None and speech.words:
@@ -152,6 +177,13 @@ def score_all(
     score = round(total, 1)
     heard = speech is not None and bool(speech.words)
     seen = visual is not None and bool(visual.observations) and visual.face_presence_ratio() > 0
+    if missing:
+        names = " and ".join(f"no {track} track" for track in missing)
+        what = {"audio": "pace, filler words, pauses and voice", "video": "eye contact and "
+                "on-camera presence"}  # fmt: skip
+        zeroed = " and ".join(what[t] for t in missing)
+        summary = _summary(score, subs, details, duration)
+        return Scored(score, subs, f"{summary} The file has {names}: {zeroed} score 0.", fb)
     if not heard and not seen:
         summary = (
             f"Nothing to score in {clock(duration)} of media: no speech and no face were found."
@@ -208,7 +240,7 @@ def _speech_feedback(
             )
         else:
             fb.append(Feedback("pace", "info", f"Good pace: {wpm:.0f} words per minute."))
-        details["pace"] = f"{wpm:.0f} wpm"
+        details["pace"] = f"{wpm:.0f} words a minute"
         for item in speech.pace_by_minute():
             rate = item["wordsPerMinute"]
             if rate > PACE_FLAG[1] or rate < PACE_FLAG[0]:
@@ -226,12 +258,9 @@ def _speech_feedback(
     events = filler_events(speech.words)
     per_min = len(events) / span_min
     subs["fillers"] = filler_score(per_min)
-    details["fillers"] = f"{per_min:.1f} filler words per minute"
+    details["fillers"] = f"{per_min:.1f} filler words a minute" if events else "no filler words"
     if events:
-        counts: dict[str, int] = {}
-        for word, _ in events:
-            counts[word] = counts.get(word, 0) + 1
-        top = ", ".join(f"“{w}” ×{n}" for w, n in sorted(counts.items(), key=lambda kv: -kv[1])[:3])
+        top = filler_breakdown([word for word, _ in events])
         severity = (
             "info"
             if per_min <= FILLERS_FREE_PER_MIN
@@ -241,8 +270,8 @@ def _speech_feedback(
             Feedback(
                 "fillers",
                 severity,
-                f"{len(events)} filler words ({per_min:.1f} per minute): {top}. First at "
-                f"{clock(events[0][1])}.",
+                f"{len(events)} filler word{'s' if len(events) != 1 else ''} ({per_min:.1f} per "
+                f"minute): {top}. First at {clock(events[0][1])}.",
                 events[0][1],
             )
         )
@@ -268,10 +297,13 @@ def _speech_feedback(
     pauses = speech.pauses(options.pause_min_seconds)
     long = [p for p in pauses if p[1] - p[0] >= options.long_pause_seconds]
     longest = max((e - s for s, e in pauses), default=0.0)
-    subs["pauses"] = pause_score(
-        len(long), longest, max(duration, 1.0) / 60, options.long_pause_seconds
+    subs["pauses"] = pause_score(len(long), longest, span_min, options.long_pause_seconds)
+    details["pauses"] = (
+        f"{len(long)} pause{'s' if len(long) != 1 else ''} of "
+        f"{options.long_pause_seconds:g} s or longer"
+        if long
+        else f"no pause of {options.long_pause_seconds:g} s or longer"
     )
-    details["pauses"] = f"{len(long)} long pauses" if long else "no long pauses"
     for start, end in sorted(long, key=lambda p: p[0] - p[1])[:5]:
         severity = "warning" if end - start >= 2 * options.long_pause_seconds else "suggestion"
         fb.append(
@@ -296,7 +328,11 @@ def _voice_feedback(
     st = voice.pitch_std_semitones
     dbfs = voice.loudness_mean_dbfs
     subs["voice"] = voice_score(st, dbfs)
-    details["voice"] = f"pitch varies by {st:.1f} semitones"
+    details["voice"] = (
+        f"a lively voice, the pitch moving {st:.1f} semitones"
+        if st >= MONOTONE_SEMITONES
+        else f"a flat voice, the pitch moving only {st:.1f} semitones"
+    )
     if st < MONOTONE_SEMITONES:
         fb.append(
             Feedback(
@@ -329,9 +365,11 @@ def _voice_feedback(
 def _text_feedback(
     text: TextFindings, subs: dict[str, float], fb: list[Feedback], details: dict[str, str]
 ) -> None:
-    compound = text.sentiment.get("compound") if text.sentiment else None
-    subs["language"] = language_score(text.hedges_per_100_words, text.lexical_diversity, compound)
-    details["language"] = f"{text.hedges_per_100_words:.1f} hedges per 100 words"
+    put_downs = text.self_deprecation
+    subs["language"] = language_score(
+        text.hedges_per_100_words, text.lexical_diversity, len(put_downs)
+    )
+    details["language"] = hedging_words(text.hedges_per_100_words, len(put_downs))
     if text.hedges_per_100_words > 2:
         top = ", ".join(f"“{h}” ×{n}" for h, n in list(text.hedges.items())[:3])
         fb.append(
@@ -342,13 +380,14 @@ def _text_feedback(
                 "state results with more confidence.",
             )
         )
-    if compound is not None and compound < -0.3:
+    if put_downs:
+        said = ", ".join(f"“{p}”" for p in dict.fromkeys(put_downs))
         fb.append(
             Feedback(
                 "language",
                 "suggestion",
-                f"The wording sounds negative overall (sentiment {compound:+.2f}); frame "
-                "setbacks with what you learned.",
+                f"You put yourself down ({said}): say what you can do and how you are getting "
+                "better at the rest.",
             )
         )
 
@@ -374,7 +413,7 @@ def _visual_feedback(
         return
     ratio = visual.eye_contact_ratio() or 0.0
     subs["eyeContact"] = eye_contact_score(ratio)
-    details["eyeContact"] = f"eye contact {ratio:.0%} of the time"
+    details["eyeContact"] = f"you looked at the camera {ratio:.0%} of the time"
     if ratio < 0.5:
         fb.append(
             Feedback(
@@ -448,15 +487,17 @@ def _visual_feedback(
         }[lighting.verdict]
         fb.append(Feedback("lighting", "suggestion", text))
     subs["presence"] = _clip(presence * 100 - penalty)
-    details["presence"] = f"face visible {presence:.0%} of the time"
+    details["presence"] = f"your face was in view {presence:.0%} of the time"
 
 
 def _summary(score: float, subs: dict[str, float], details: dict[str, str], duration: float) -> str:
     ranked = sorted(subs.items(), key=lambda kv: -kv[1])
-    strong = [f"{LABELS[k]} ({details.get(k, f'{v:.0f}')})" for k, v in ranked if v >= 80][:2]
-    weak = [f"{LABELS[k]} ({details.get(k, f'{v:.0f}')})" for k, v in reversed(ranked) if v < 70][
+    strong = [f"{LABELS[k]} ({details.get(k, f'{v:.0f}')})" for k, v in ranked if v >= STRONG_AT][
         :2
     ]
+    weak = [
+        f"{LABELS[k]} ({details.get(k, f'{v:.0f}')})" for k, v in reversed(ranked) if v < WEAK_BELOW
+    ][:2]
     parts = [f"Overall {score:.0f}/100 for {clock(duration)} of interview."]
     if strong:
         parts.append("Strong: " + "; ".join(strong) + ".")

@@ -1,4 +1,7 @@
-"""Text: sentiment (VADER), vocabulary and hedging phrases of the transcript."""
+"""Text: vocabulary, hedging phrases and self-deprecation in the transcript (and VADER sentiment,
+reported but not judged: an answer about a problem solved — "the outage was fixed and complaints
+dropped to zero" — reads as negative to VADER, so negative wording is no verdict; putting
+yourself down — "I'm bad at", "I'm not good with" — is)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,19 @@ HEDGES = (
     "i believe", "hopefully", "more or less",
 )  # fmt: skip
 _HEDGE_RE = re.compile(r"\b(" + "|".join(re.escape(h) for h in HEDGES) + r")\b")
+# Putting yourself down: "I'm bad at", "I'm not good with", "I'm terrible at", "I'm hopeless",
+# "I'm no expert", "I'm not smart enough", "I suck at", "I'm just a"…
+_SELF_DEPRECATION_RE = re.compile(
+    r"\b(i'?m|i am) (?:(?:really|just|so|pretty|quite|kind of|always) )?"
+    r"(bad|terrible|awful|hopeless|useless|rubbish|horrible|the worst) (?:at|with)\b"
+    r"|\b(i'?m|i am) (?:really |just |honestly )?not (?:very |really |that |so )?"
+    r"(?:good|great) (?:at|with)\b"
+    r"|\b(i'?m|i am) (?:not (?:very |that |really )?(?:smart|clever)|no expert|hopeless|useless"
+    r"|just an? (?:junior|beginner|nobody))\b"
+    r"|\bi (?:suck|am useless|can't do anything) at\b"
+    r"|\b(?:i'?m|i am) probably not (?:the right|good enough|qualified)\b"
+    r"|\bi'?m not (?:good|qualified|experienced) enough\b"
+)
 _WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 # Function words do not tell about vocabulary.
 _STOPWORDS = frozenset(
@@ -132,6 +148,7 @@ class TextFindings:
     hedges: dict[str, int] = field(default_factory=dict)
     hedges_per_100_words: float = 0.0
     sentiment: dict[str, float] | None = None
+    self_deprecation: list[str] = field(default_factory=list)  # the phrases, as said
     top_words: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -143,6 +160,7 @@ class TextFindings:
             "hedges": self.hedges,
             "hedgesPer100Words": self.hedges_per_100_words,
             "sentiment": self.sentiment,
+            "selfDeprecation": self.self_deprecation,
             "topWords": self.top_words,
         }
 
@@ -160,6 +178,7 @@ def analyze_text(text: str) -> TextFindings:
     findings.hedges = dict(hedges.most_common())
     if tokens:
         findings.hedges_per_100_words = round(sum(hedges.values()) / len(tokens) * 100, 2)
+    findings.self_deprecation = [m.group(0) for m in _SELF_DEPRECATION_RE.finditer(lowered)]
     if tokens:
         scores = _vader().polarity_scores(text)
         findings.sentiment = {k: round(float(v), 3) for k, v in scores.items()}

@@ -6,7 +6,7 @@ tied to its times — the ``answers[]`` of the analysis object (docs/CONTRACT.md
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
