@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from interview_jobs.analysis import Analyzer
 from interview_jobs.analysis.content.answers import (
@@ -35,6 +36,7 @@ from interview_jobs.analysis.content.measures import (
 )
 from interview_jobs.analysis.errors import AnalysisError
 from interview_jobs.analysis.fillers import Word
+from interview_jobs.analysis.report import render_report
 from interview_jobs.contracts.analysis import AnalysisResult
 from tests.conftest import require
 from tests.media.dialogue import DialogueTruth, make_interview
@@ -256,3 +258,9 @@ def test_two_voices_the_interviewer_asks_the_candidate_answers(
     assert answers[0]["content"]["closing"]["endsWith"] == "result"
     assert answers[1]["content"]["closing"]["endsWith"] == "lesson"
     assert answers[0]["content"]["specificity"]["numbers"] >= 1
+    # the CLI's report prints the answers
+    console = Console(record=True, width=140)
+    render_report(result, console)
+    printed = console.export_text()
+    assert "Answers (split by speakers)" in printed and "Q2" in printed
+    assert "What would you do differently" in printed

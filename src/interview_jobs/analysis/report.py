@@ -29,10 +29,12 @@ def _pct(value: Any) -> str:
 def render_report(result: dict[str, Any], console: Console) -> None:
     metrics = result.get("metrics", {})
     duration = clock(metrics.get("durationSeconds", 0))
-    title = f"Interview analysis ({result.get('analysisType')}) — {duration}"
+    label = result.get("label") or f"Interview analysis ({result.get('analysisType')})"
+    title = f"{label} — {duration}"
     console.print(
         Panel(f"[bold]{result['score']:.0f}/100[/bold]  {result['summary']}", title=title)
     )
+    render_answers(result, console)
 
     subs = result.get("subScores") or {}
     if subs:
@@ -100,3 +102,65 @@ def render_report(result: dict[str, Any], console: Console) -> None:
         console.print(
             "[dim]timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()) + "[/dim]"
         )
+
+
+_STAR = ("situation", "task", "action", "result")
+
+
+def _star_strip(star: dict[str, Any] | None) -> str:
+    if not star:
+        return "–"
+    return " ".join(
+        f"[green]{p[0].upper()}[/green]" if star[p]["present"] else f"[dim]{p[0].lower()}[/dim]"
+        for p in _STAR
+    )
+
+
+def render_answers(result: dict[str, Any], console: Console) -> None:
+    """Each answer: its question and time range, scores, STAR strip, measures and feedback."""
+    answers = result.get("answers") or []
+    if not answers:
+        return
+    split = result.get("answersSplit") or {}
+    table = Table(
+        title=f"Answers (split by {split.get('method', '?')})", show_header=True, box=None
+    )
+    for column in ("", "time", "question", "score", "content", "delivery", "STAR", "relevance"):
+        table.add_column(column)
+    for answer in answers:
+        question = answer.get("question")
+        content = answer.get("content") or {}
+        relevance = content.get("relevance")
+        table.add_row(
+            f"Q{answer['index'] + 1}" if question else "–",
+            f"{clock(answer['start'])}–{clock(answer['end'])}",
+            (question or {}).get("text") or "[dim](no question)[/dim]",
+            f"{answer['score']:.0f}",
+            _fmt(answer.get("contentScore"), digits=0),
+            _fmt(answer.get("deliveryScore"), digits=0),
+            _star_strip(content.get("star")),
+            "–" if relevance is None else f"{relevance:.2f}",
+        )
+    console.print(table)
+    for answer in answers:
+        content = answer.get("content") or {}
+        delivery = answer.get("delivery") or {}
+        spec = content.get("specificity") or {}
+        own = content.get("ownership") or {}
+        length = content.get("length") or {}
+        lines = [
+            f"{length.get('seconds', 0):.0f} s, {length.get('words', 0)} words "
+            f"(aim {length.get('targetSeconds', ['?', '?'])[0]:g}–"
+            f"{length.get('targetSeconds', ['?', '?'])[1]:g} s); "
+            f"{_fmt(delivery.get('wordsPerMinute'), ' wpm', 0)}; "
+            f"{(delivery.get('fillerWords') or {}).get('total', 0)} fillers; "
+            f"eye contact {_pct(delivery.get('eyeContactRatio'))}",
+            f"specifics {spec.get('per100Words', 0):.1f}/100 words; I {own.get('i', 0)} vs we "
+            f"{own.get('we', 0)}; ends with "
+            f"{(content.get('closing') or {}).get('endsWith', '–')}",
+        ]
+        for item in answer.get("feedback") or []:
+            style = _SEVERITY_STYLE.get(item["severity"], "")
+            lines.append(f"[{style}]•[/{style}] {item['message']}")
+        label = f"Q{answer['index'] + 1}" if answer.get("question") else "Answer"
+        console.print(Panel("\n".join(lines), title=label, title_align="left"))
