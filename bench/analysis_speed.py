@@ -159,6 +159,12 @@ def main() -> None:
                 f"(model load once per worker: {run['load']:.1f} s)"
             )
             print(f"  stages (s; speech and visual branches overlap): {stages}")
+            content = t.get("content", 0.0)
+            print(
+                f"  content stage (answers: split, sentence models, measures) {content:.2f} s = "
+                f"{content / max(run['wall'] - content, 1e-9):.1%} added to the rest of the "
+                "analysis (target ≤ 10%)"
+            )
             print(
                 f"  decode floor: audio {floor['audio']:.1f} s + {floor['n_frames']} sampled "
                 f"frames {floor['frames']:.1f} s = {floor_s:.1f} s; "

@@ -264,3 +264,41 @@ def test_two_voices_the_interviewer_asks_the_candidate_answers(
     printed = console.export_text()
     assert "Answers (split by speakers)" in printed and "Q2" in printed
     assert "What would you do differently" in printed
+
+
+ONE_VOICE_QUESTIONS = [
+    "Tell me about a project you are proud of.",
+    "How do you handle disagreements on your team?",
+]
+ONE_VOICE = [
+    (
+        "candidate",
+        "A project I am proud of. Last year I rebuilt the billing service of our shop. I moved it "
+        "to a new database and wrote the tests for it. It now fails half as often as before.",
+    ),
+    (
+        "candidate",
+        "{2.5} How do I handle disagreements on my team? I listen to both sides first. Then we "
+        "try both ideas on real data, and we keep the one that works better.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def one_voice(tmp_path_factory: pytest.TempPathFactory) -> DialogueTruth:
+    path = tmp_path_factory.mktemp("answers") / "one_voice.mp4"
+    return make_interview(path, ONE_VOICE, fps=5, width=320, height=180)
+
+
+@pytest.mark.slow
+def test_one_voice_questions_without_times_are_aligned_to_the_transcript(
+    one_voice: DialogueTruth, tiny: Analyzer
+) -> None:
+    result = tiny.analyze(one_voice.path, questions=[question(q) for q in ONE_VOICE_QUESTIONS])
+    AnalysisResult.model_validate(result)
+    assert result["answersSplit"] == {"method": METHOD_ALIGNED, "confident": True}
+    first, second = result["answers"]
+    assert first["question"]["text"] == ONE_VOICE_QUESTIONS[0]
+    assert abs(second["start"] - one_voice.turns[1].start) <= 1.5
+    assert first["end"] == second["start"] and "speaker" not in first
+    assert first["wordCount"] >= 25 and second["wordCount"] >= 20

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from interview_jobs.analysis import AnalysisOptions, scoring
+from interview_jobs.analysis import AnalysisOptions, feedback, scoring
 from interview_jobs.analysis.fillers import Word, count_fillers, tag_fillers
 from interview_jobs.analysis.hesitations import _unexplained, find_hesitations, spectral_change
 from interview_jobs.analysis.pipeline import _Aborted, _Progress
@@ -141,7 +141,7 @@ def test_score_rubric_shapes() -> None:
     assert scoring.voice_score(0.5, None) == 40 and scoring.voice_score(2.5, -20) == 100
     assert scoring.voice_score(2.5, -50) == 80
     assert scoring.pause_score(0, 2.0, 5, 3.0) == 100 and scoring.pause_score(2, 8.0, 5, 3.0) == 60
-    assert scoring.clock(83.4) == "01:23" and scoring.clock(3725) == "1:02:05"
+    assert feedback.clock(83.4) == "01:23" and feedback.clock(3725) == "1:02:05"
 
 
 def test_scoring_with_nothing_found() -> None:

@@ -249,6 +249,9 @@ class Analyzer:
         if analysis_type in ("comprehensive", "speech"):
             self.whisper()
             load_encoder()
+            models = self.content_models()
+            if models is not None:
+                models.embed(["Loading the sentence model."])
         if analysis_type in ("comprehensive", "visual"):
             FaceAnalyzer().close()
 

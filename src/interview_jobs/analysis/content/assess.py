@@ -5,6 +5,7 @@ tied to its times — the ``answers[]`` of the analysis object (docs/CONTRACT.md
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
