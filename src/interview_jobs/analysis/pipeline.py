@@ -32,6 +32,7 @@ from interview_jobs.analysis.content.assess import (
     assess_answers,
     candidate_speech,
     load_content_models,
+    remembering,
 )
 from interview_jobs.analysis.errors import AnalysisError, MediaError
 from interview_jobs.analysis.feedback import Feedback, clock
@@ -545,6 +546,8 @@ class Analyzer:
         """Split the recording into answers and assess each (the content stage)."""
         speech: SpeechFindings = run.findings["speech"]
         models = self.content_models()
+        if models is not None:
+            models = remembering(models)
         similarity = embedding_similarity(models.embed) if models else lexical_similarity
         split = split_answers(
             speech.words, self._duration(run), run.questions, speakers, similarity

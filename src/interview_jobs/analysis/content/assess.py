@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -57,6 +57,22 @@ class ContentModels:
     classify: Callable[..., list[dict[str, float]]]
     thresholds: dict[str, float]
     relevance: Callable[..., float]
+
+
+def remembering(models: ContentModels) -> ContentModels:
+    """``models`` whose ``embed`` remembers each text's vector (the alignment and the answers
+    embed the same sentences: once is enough)."""
+    cache: dict[str, NDArray[Any]] = {}
+
+    def embed(texts: Sequence[str]) -> NDArray[Any]:
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            cache.update(zip(missing, models.embed(missing), strict=True))
+        if not texts:
+            return models.embed([])
+        return np.stack([cache[t] for t in texts])
+
+    return replace(models, embed=embed)
 
 
 def load_content_models() -> ContentModels:
