@@ -63,7 +63,8 @@ def test_video_without_audio_gives_visual_only(
     assert result["missingTracks"] == ["audio"]
     assert "no audio track" in result["label"] and "no audio track" in result["summary"]
     assert all(result["subScores"][k] == 0 for k in ("pace", "fillers", "pauses", "voice"))
-    assert result["score"] <= 30 and result["answers"] == []
+    # the picture alone can earn 30 of the 90 weight points left without wording: ≤ 33.3
+    assert result["score"] <= 34 and result["answers"] == []
     with pytest.raises(MediaError) as caught:
         tiny.analyze(bad_inputs["video_no_audio"], analysis_type="speech")
     assert caught.value.code == "no_audio"

@@ -438,6 +438,9 @@ def _by_speakers(
             and sum(map(is_spoken_word, inside)) < (MIN_UNPROMPTED_WORDS)
         ):
             continue
+        # the span covers the words (Whisper's last word may end a little after the VAD's turn)
+        if inside:
+            start, end = min(start, inside[0].start), max(end, inside[-1].end)
         answers.append(Answer(len(answers), None, start, end, "candidate", None, inside))
         asked.append(pending)
         pending = None
