@@ -50,8 +50,8 @@ QUIET_DBFS = -35.0
 # The parts of an answer's content score and their weights; a part that cannot be measured
 # (relevance without a question, structure for a free-form question) drops out of the mean.
 CONTENT_WEIGHTS = {
-    "relevance": 30, "structure": 30, "specificity": 15, "length": 10, "ownership": 5,
-    "repetition": 5, "closing": 5,
+    "relevance": 25, "structure": 25, "specificity": 20, "length": 10, "repetition": 10,
+    "ownership": 5, "closing": 5,
 }  # fmt: skip
 # Below this relevance an answer is off the question: its content score is capped, however
 # well structured it is.
