@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from interview_jobs.analysis import Analyzer
-from interview_jobs.analysis.content.assess import load_content_models
 from interview_jobs.contracts.analysis import AnalysisResult
 from interview_jobs.contracts.questions import QuestionIn, resolve
 from tests.conftest import require
@@ -22,18 +21,9 @@ QUESTION_ID = "beh-001"
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
-def _models_installed() -> bool:
-    try:
-        load_content_models()
-    except ImportError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory: pytest.TempPathFactory, tiny: Analyzer) -> dict[str, Any]:
     require(shutil.which("espeak-ng") is not None, "espeak-ng (Debian package) is needed")
-    require(_models_installed(), "the content models (analysis/content: embed, star, relevance)")
     (question,) = resolve([QuestionIn(question_id=QUESTION_ID)])
     folder = tmp_path_factory.mktemp("content")
     out = {}

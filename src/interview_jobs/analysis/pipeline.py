@@ -23,7 +23,6 @@ from typing import Any, Protocol
 
 from interview_jobs.analysis.content.answers import (
     embedding_similarity,
-    lexical_similarity,
     split_answers,
 )
 from interview_jobs.analysis.content.assess import (
@@ -218,7 +217,6 @@ class Analyzer:
         self.options = options or AnalysisOptions()
         self._whisper: Any = None
         self._content: ContentModels | None = None
-        self._content_missing: str | None = None
         self._model_lock = threading.Lock()
         self._run_lock = threading.Lock()
 
@@ -233,16 +231,11 @@ class Analyzer:
                 self._whisper = load_whisper(resolved, self.options.cpu_threads)
             return self._whisper
 
-    def content_models(self) -> ContentModels | None:
-        """The sentence models of the content analysis (None, with the reason kept, when the
-        installation lacks them: the answers are then measured without STAR and relevance)."""
+    def content_models(self) -> ContentModels:
+        """The sentence models of the content analysis (embedding, STAR, relevance)."""
         with self._model_lock:
-            if self._content is None and self._content_missing is None:
-                try:
-                    self._content = load_content_models()
-                except ImportError as exc:
-                    self._content_missing = str(exc)
-                    log.warning("content models unavailable: %s", exc)
+            if self._content is None:
+                self._content = load_content_models()
             return self._content
 
     def warm_up(self, analysis_type: str = "comprehensive") -> None:
@@ -250,9 +243,7 @@ class Analyzer:
         if analysis_type in ("comprehensive", "speech"):
             self.whisper()
             load_encoder()
-            models = self.content_models()
-            if models is not None:
-                models.embed(["Loading the sentence model."])
+            self.content_models().embed(["Loading the sentence model."])
         if analysis_type in ("comprehensive", "visual"):
             FaceAnalyzer().close()
 
@@ -545,10 +536,8 @@ class Analyzer:
     def _answers(self, run: _Run, speakers: SpeakerFindings | None) -> None:
         """Split the recording into answers and assess each (the content stage)."""
         speech: SpeechFindings = run.findings["speech"]
-        models = self.content_models()
-        if models is not None:
-            models = remembering(models)
-        similarity = embedding_similarity(models.embed) if models else lexical_similarity
+        models = remembering(self.content_models())
+        similarity = embedding_similarity(models.embed)
         split = split_answers(
             speech.words, self._duration(run), run.questions, speakers, similarity
         )

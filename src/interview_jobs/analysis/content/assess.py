@@ -5,7 +5,6 @@ tied to its times — the ``answers[]`` of the analysis object (docs/CONTRACT.md
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -14,6 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from interview_jobs.analysis.content import embed, relevance, star
 from interview_jobs.analysis.content.answers import Answer, Sentence, Split, is_spoken_word
 from interview_jobs.analysis.content.measures import (
     closing,
