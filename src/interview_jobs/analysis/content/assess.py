@@ -6,7 +6,7 @@ tied to its times — the ``answers[]`` of the analysis object (docs/CONTRACT.md
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -76,9 +76,8 @@ def remembering(models: ContentModels) -> ContentModels:
 
 
 def load_content_models() -> ContentModels:
-    """The content models (embed, star, relevance: analysis/content)."""
-    from interview_jobs.analysis.content import embed, relevance, star
-
+    """The content models (embed, star, relevance: analysis/content; weights load on first
+    use)."""
     thresholds = {part: float(star.THRESHOLD[part]) for part in STAR}
     return ContentModels(embed.embed, star.classify, thresholds, relevance.relevance)
 
