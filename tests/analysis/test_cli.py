@@ -37,7 +37,8 @@ def test_readable_report_and_options(clip_webm: GroundTruth) -> None:
         capture_output=True, text=True, env=_env(), timeout=180, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    assert "Interview analysis (speech)" in run.stdout and "filler words" in run.stdout
+    assert "Speech analysis" in run.stdout and "filler words" in run.stdout
+    assert "Answers" in run.stdout  # the one answer of a recording without questions
     assert "Picture" not in run.stdout
 
 
