@@ -150,6 +150,12 @@ def test_exit_codes(cli: Cli, tmp_path: Path) -> None:
     logged_out = cli("jobs")
     assert logged_out.returncode == 3
     assert "interview-jobs login" in logged_out.stderr
+    # The tests after this one need a login again.
+    back = cli(
+        "signup", "--username", f"cli-{uuid.uuid4().hex[:8]}", "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert back.returncode == 0, back.stderr
 
 
 def test_submit_with_questions(cli: Cli, tmp_path: Path) -> None:
@@ -175,9 +181,6 @@ def test_submit_with_questions(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_cancel_retry_delete(cli: Cli) -> None:
-    username = f"cli-{uuid.uuid4().hex[:8]}"  # (test_exit_codes logged out)
-    signed_up = cli("signup", "--username", username, "--password-stdin", stdin=PASSWORD + "\n")
-    assert signed_up.returncode == 0, signed_up.stderr
     failed = cli("submit", UNREACHABLE_VIDEO, "--type", "speech", "--wait")
     assert failed.returncode == 1
     first = cli("jobs", "--json")
