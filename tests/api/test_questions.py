@@ -179,11 +179,12 @@ async def test_a_job_without_questions_is_forwarded_as_the_originals(
     client: httpx.AsyncClient, alice: dict[str, str], app: FastAPI, stub: StubAI
 ) -> None:
     job = await create_job(client, alice)
-    status = (await client.get(f"/api/interview/job/{job['jobId']}", headers=alice)).json()
-    assert status["questions"] is None
-    assert (await dispatcher(app).run_once()).forwarded == 1
-    [sent] = stub.received
-    assert "questions" not in sent
+    empty = await create_job(client, alice, videoUrl=URL, questions=[])
+    for made in (job, empty):
+        status = (await client.get(f"/api/interview/job/{made['jobId']}", headers=alice)).json()
+        assert status["questions"] is None
+    assert (await dispatcher(app).run_once()).forwarded == 2
+    assert [("questions" in sent) for sent in stub.received] == [False, False]
 
 
 async def test_an_idempotency_key_covers_the_questions(

@@ -99,8 +99,9 @@ class QuestionOut(CamelModel):
 
 
 def stored_questions(questions: list[QuestionIn] | None) -> str | None:
-    """What the job's ``questions`` column keeps: JSON of :class:`QuestionOut` items."""
-    if questions is None:
+    """What the job's ``questions`` column keeps: JSON of :class:`QuestionOut` items (an empty
+    list is no questions, as if none were sent)."""
+    if not questions:
         return None
     items = []
     for question in questions:
