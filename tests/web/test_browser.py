@@ -138,7 +138,7 @@ def test_sign_up_upload_watch_it_complete_and_read_the_report(
     assert content_statuses and set(content_statuses) <= {200, 206}, content_statuses
 
     # A feedback item jumps the video to its time.
-    timed = page.locator("button.feedback-item[data-seconds]")
+    timed = page.locator("#feedback button.feedback-item[data-seconds]")
     assert timed.count() > 0, "the report has no feedback item with a time"
     target = min(range(timed.count()), key=lambda i: seconds_of(timed.nth(i)))
     item = timed.nth(target)
