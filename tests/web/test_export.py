@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support.system import RunningSystem, interview_clip, wait_for_status
@@ -87,3 +88,42 @@ def test_report_html_export_zip_and_print(
         assert [j["jobId"] for j in jobs] == [job["jobId"]]
         assert jobs[0]["detailedAnalysis"] == report
         assert f"reports/{job['jobId']}.html" in archive.namelist()
+
+
+def test_retention_setting_and_account_deletion_in_the_page(
+    tab: Tab, live_system: RunningSystem, artifacts: Path
+) -> None:
+    from tests.web.support import PASSWORD
+
+    username = unique("leaving")
+    tab.sign_up(username)
+    page = tab.page
+    token = page.evaluate("sessionStorage.getItem('interviewJobs.token')")
+    clip = interview_clip()
+    with live_system.api(token) as api, clip.open("rb") as fh:
+        assert api.post("/api/files", files={"file": (clip.name, fh, "video/mp4")}).is_success
+    expect(page.locator("#retention-status")).to_have_text(
+        "Your videos are kept until you delete them."
+    )
+    page.fill("#retention-days", "7")
+    page.click("#retention-form button[type=submit]")
+    expect(page.locator("#retention-status")).to_have_text(
+        "Your videos are deleted 7 days after upload; their reports stay."
+    )
+    with live_system.api(token) as api:
+        assert api.get("/api/auth/me").json()["videoRetentionDays"] == 7
+
+    page.fill("#delete-password", "not my password")
+    page.check("#delete-confirm")
+    page.click("#delete-account-form button[type=submit]")
+    expect(page.locator("#delete-error")).to_have_text(
+        "The password is not right; nothing was deleted."
+    )
+    page.screenshot(path=str(artifacts / "account.png"), full_page=True)
+    page.fill("#delete-password", PASSWORD)
+    page.click("#delete-account-form button[type=submit]")
+    expect(page.locator("#auth-title")).to_have_text("Log in")
+    expect(page.locator("#flash")).to_have_text("Your account and everything of it were deleted.")
+    with httpx.Client(base_url=live_system.url, timeout=30) as client:
+        login = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+        assert login.status_code == 401

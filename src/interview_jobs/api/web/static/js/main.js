@@ -1,4 +1,5 @@
 // Entry point: a hash router over the views (log in / sign up, my interviews, practise, one report).
+import { enterAccount, setupAccount } from "./account.js";
 import { apiJSON, onUnauthorized, session } from "./api.js";
 import { enterHome, leaveHome, setupHome } from "./jobs.js";
 import { enterPractice, leavePractice, noteUnsent, setupPractice } from "./practice.js";
@@ -80,6 +81,7 @@ function route() {
     show("home");
     document.title = "My interviews · Interview Job System";
     enterHome();
+    enterAccount();
     noteUnsent();
   }
 }
@@ -168,6 +170,7 @@ function setup() {
   setupHome();
   setupReport({ flash });
   setupSharing();
+  setupAccount({ flash, go });
   setupPractice({ flash, go });
   window.addEventListener("hashchange", route);
   route();
