@@ -55,7 +55,7 @@ async def me(user: CurrentUser, session: SessionDep, ctx: ContextDep) -> UserOut
     return _user_out(ctx, await service.me(session, user))
 
 
-@router.patch("/me", response_model=UserOut, responses=error_responses(401, 404, 422))
+@router.patch("/me", response_model=UserOut, responses=error_responses(400, 401, 404, 415, 422))
 async def update_me(
     body: UserSettings, user: CurrentUser, session: SessionDep, ctx: ContextDep
 ) -> UserOut:

@@ -55,7 +55,7 @@ def _comment_out(comment: ShareComment) -> CommentOut:
 
 
 @owner_router.post(
-    "/shares", status_code=201, response_model=ShareOut, responses=error_responses(409)
+    "/shares", status_code=201, response_model=ShareOut, responses=error_responses(400, 409, 415)
 )
 async def create_share(
     job_id: str, body: ShareCreate, user: CurrentUser, session: SessionDep, ctx: ContextDep
@@ -113,7 +113,10 @@ async def shared_report(token: str, session: SessionDep, ctx: ContextDep) -> Sha
 
 
 @public_router.post(
-    "/comments", status_code=201, response_model=CommentOut, responses=error_responses(403, 429)
+    "/comments",
+    status_code=201,
+    response_model=CommentOut,
+    responses=error_responses(400, 403, 415, 429),
 )
 async def add_comment(
     token: str, body: CommentIn, request: Request, session: SessionDep, ctx: ContextDep
