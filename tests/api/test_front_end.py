@@ -57,6 +57,7 @@ async def test_an_allowed_origin_gets_the_cors_headers(client: httpx.AsyncClient
     assert r.status_code == 202, r.text
     assert r.headers["access-control-allow-origin"] == FRONT_END
     assert "location" in r.headers["access-control-expose-headers"].lower()
+    assert "Origin" in r.headers["vary"]
     assert "access-control-allow-credentials" not in r.headers
 
     # An error is readable too (the script can show its message).
@@ -76,6 +77,7 @@ async def test_another_origin_gets_no_cors_header(client: httpx.AsyncClient) -> 
     r = await client.get("/api/interview/health", headers={"Origin": OTHER})
     assert r.status_code == 200  # answered, but a browser will not let that page read it
     assert not [h for h in r.headers if h.startswith("access-control-")]
+    assert r.headers["vary"] == "Origin"  # a cache keeps it apart from a listed origin's
 
     # An allowed origin asking for a method that is not offered is refused as well.
     r = await client.options("/api/interview/analyze", headers=preflight(FRONT_END, "PUT"))

@@ -389,3 +389,16 @@ def test_a_running_job_says_what_it_is_doing_and_the_time_left() -> None:
         "Scoring 95 % · less than a minute left",
         "Analysing 10 %",
     ]
+
+
+def test_a_job_whose_upload_was_deleted_is_told_from_its_url() -> None:
+    source = f"""
+        import {{ uploadDeleted }} from {json.dumps(ACTIVITY)};
+        console.log(JSON.stringify([
+          uploadDeleted({{ fileId: null, videoUrl: "http://127.0.0.1:8000/api/files/12/content" }}),
+          uploadDeleted({{ fileId: 12, videoUrl: "http://127.0.0.1:8000/api/files/12/content" }}),
+          uploadDeleted({{ fileId: null, videoUrl: "https://videos.example.com/a.mp4" }}),
+          uploadDeleted({{ fileId: null, videoUrl: "https://x.example/api/files/3/content?x=1" }}),
+        ]));
+    """
+    assert run_module(source) == [True, False, False, False]

@@ -16,10 +16,10 @@ error.
 from __future__ import annotations
 
 from fastapi import FastAPI
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from interview_jobs.api.errors import error_response
 
@@ -35,11 +35,18 @@ class AllowlistCORS(CORSMiddleware):
         self, scope: Scope, receive: Receive, send: Send, request_headers: Headers
     ) -> None:
         # Starlette adds Access-Control-Expose-Headers for any origin: another origin's request
-        # is answered as if CORS were off.
+        # is answered as if CORS were off — with "Vary: Origin", so that a cache never hands
+        # that answer to a listed origin (or a listed origin's to another).
         if self.is_allowed_origin(request_headers.get("origin", "")):
             await super().simple_response(scope, receive, send, request_headers)
-        else:
-            await self.app(scope, receive, send)
+            return
+
+        async def send_varying(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).add_vary_header("Origin")
+            await send(message)
+
+        await self.app(scope, receive, send_varying)
 
     def preflight_response(self, request_headers: Headers) -> Response:
         response = super().preflight_response(request_headers)

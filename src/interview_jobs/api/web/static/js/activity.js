@@ -1,6 +1,7 @@
-// What a waiting or running job is doing, in words: its phase (from the API: queued, downloading,
-// analysing, scoring), its progress, and the time left from its estimatedCompletionTime.
-// Pure functions (no DOM): the list, the report and the Node unit tests use them alike.
+// What a job is doing, in words: its phase (from the API: queued, downloading, analysing,
+// scoring), its progress, and the time left from its estimatedCompletionTime; and whether the
+// upload it analysed was deleted. Pure functions (no DOM): the list, the report and the Node unit
+// tests use them alike.
 
 const PHASE_TEXT = {
   queued: "Queued",
@@ -30,4 +31,9 @@ export function activityText(job, now = Date.now()) {
   }
   const left = timeLeft(job, now);
   return left ? `${text} · ${left}` : text;
+}
+
+// A job keeps its upload's content URL after the file was deleted (its fileId is then null).
+export function uploadDeleted(job) {
+  return !job.fileId && /\/api\/files\/\d+\/content$/.test(job.videoUrl || "");
 }

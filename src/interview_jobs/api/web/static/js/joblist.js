@@ -1,6 +1,6 @@
 // "My interviews": the job list, kept live over SSE (a few streams, the rest refreshed now and
 // then); cancel, delete, retry; pagination through the Link header.
-import { activityText } from "./activity.js";
+import { activityText, uploadDeleted } from "./activity.js";
 import { TERMINAL, api, apiJSON, followJobEvents, nextLink } from "./api.js";
 import { createJob } from "./submit.js";
 import { $, clear, h, when } from "./util.js";
@@ -109,7 +109,8 @@ function updateRow(row, job) {
   p.error.hidden = j.status !== "FAILED";
   p.open.textContent = j.status === "COMPLETED" ? "Open report" : "Details";
   p.cancel.hidden = !working;
-  p.retry.hidden = !(j.status === "FAILED" || j.status === "CANCELLED");
+  // A job whose upload was deleted has nothing left to analyse again.
+  p.retry.hidden = !(j.status === "FAILED" || j.status === "CANCELLED") || uploadDeleted(j);
 }
 
 function emptyMessage() {

@@ -4,7 +4,7 @@
 // the transcript (fillers highlighted, hesitations as markers, STAR sentences underlined, words
 // seek), and the measurements. A job still running is
 // followed live.
-import { activityText } from "./activity.js";
+import { activityText, uploadDeleted } from "./activity.js";
 import { TERMINAL, apiJSON, downloadFile, followJobEvents } from "./api.js";
 import { hideSharing, showSharing } from "./share.js";
 import { fillerIndexes, renderPaceChart, renderTimeline, timelineLanes } from "./timeline.js";
@@ -191,11 +191,6 @@ function follow() {
   }).catch((error) => {
     if (s === state) reportError(error.message);
   });
-}
-
-// A job keeps its upload's content URL after the file was deleted (its fileId is then null).
-function uploadDeleted(detail) {
-  return !detail.fileId && /\/api\/files\/\d+\/content$/.test(detail.videoUrl || "");
 }
 
 async function loadVideo(detail) {
