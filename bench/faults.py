@@ -29,7 +29,8 @@ while their first result waits, and the late result of the old attempt must not 
 PostgreSQL and RabbitMQ are restarted for real (``pg_ctlcluster … restart``, ``rabbitmqctl
 stop_app/start_app``): this affects anyone else using them on the machine; each outage is a
 few seconds and the service is started again in a ``finally`` whatever happens. SeaweedFS is
-the run's own: ``storage-restart`` stops it for 5 s and starts it again on the same data.
+the run's own: ``storage-restart`` stops it for 15 s (long enough for a worker to come free and
+download during the outage) and starts it again on the same data.
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ class CallbackProxy:
         self.failing_until = 0.0
         self.refused = 0
         self.forwarded = 0
+        self.content_answers: dict[int, int] = {}  # status → count of the uploads' downloads
 
     def app(self) -> Any:
         from starlette.applications import Starlette
@@ -177,6 +179,7 @@ class CallbackProxy:
                 except httpx.TransportError as exc:
                     last = exc
                     continue
+                self.content_answers[r.status_code] = self.content_answers.get(r.status_code, 0) + 1
                 headers = {
                     k: v
                     for k, v in r.headers.items()
@@ -454,7 +457,7 @@ def rabbitmq_restart(system: System) -> None:
         raise RuntimeError("the AI backend did not see RabbitMQ again")
 
 
-def storage_restart(system: System, down_seconds: float = 5.0) -> None:
+def storage_restart(system: System, down_seconds: float = 15.0) -> None:
     """SeaweedFS stopped (SIGTERM) and started again on its ports and data: meanwhile the AI
     backend's downloads of uploads get 503 from the API and are retried."""
     try:
@@ -661,6 +664,12 @@ def main() -> int:
                 print(f"   {_row(outcome)}", flush=True)
             print(f"\nproxy: {system.proxy.forwarded} callbacks forwarded, {system.proxy.refused} "
                   "refused with 503 during the outage")  # fmt: skip
+            downloads = ", ".join(
+                f"{n}×{code}" for code, n in sorted(system.proxy.content_answers.items())
+            )
+            print(
+                f"the AI backend's downloads of uploads, by the API's answer: {downloads or 'none'}"
+            )
     print(f"\nload average at end: {load_average()}")
     print(HEADER)
     for o in outcomes:
