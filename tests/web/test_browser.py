@@ -271,6 +271,10 @@ def test_failed_job_is_retried_and_deleted_and_a_running_one_cancelled(
 
     page.fill("#url-input", UNREACHABLE_VIDEO)
     page.select_option("#type-select", "speech")
+    page.click("#questions-box summary")
+    page.fill("#question-text", "Why this team?")
+    page.click("#question-add-text")
+    page.fill("#question-time-1", "0:03")
     page.click("#submit-button")
     expect(page.locator(".job")).to_have_count(1)
     first = tab.newest_job_id()
@@ -283,6 +287,14 @@ def test_failed_job_is_retried_and_deleted_and_a_running_one_cancelled(
     second = tab.newest_job_id()
     assert second != first
     expect(tab.row(second)).to_have_attribute("data-status", "FAILED", timeout=60_000)
+    # The retry asks the same questions.
+    with live_system.api(page.evaluate("sessionStorage.getItem('interviewJobs.token')")) as api:
+        asked = [api.get(f"/api/interview/job/{j}").json()["questions"] for j in (first, second)]
+    assert (
+        asked[0]
+        == asked[1]
+        == [{"text": "Why this team?", "questionId": None, "startSeconds": 3.0}]
+    )
 
     row.get_by_role("button", name="Delete").click()
     row.get_by_role("button", name="Keep").click()

@@ -281,12 +281,18 @@ def test_practice_session_rules() -> None:
           verdicts: [10, 60, 121].map((s) => plan.lengthVerdict(s, plan.DEFAULT_LENGTH)),
           clocks: ["", " 1:05 ", "65", "12.5", "1:02:03.5", "0:75", "1:60:00", "abc", "1:"]
             .map((t) => String(plan.parseClock(t))),
+          retried: plan.questionsOfJob({{ questions: [
+            {{ text: "Bank text", questionId: "beh-001", startSeconds: 0 }},
+            {{ text: "Mine", questionId: null, startSeconds: null }}] }}),
+          notRetried: [plan.questionsOfJob({{ questions: null }}), plan.questionsOfJob({{}})],
           problem: plan.questionProblem(
             "questions[1].startSeconds: 30.0 is not after 45.0; questions[0].text: text is empty"),
         }}));
     """
     result = run_module(source)
     assert isinstance(result, dict)
+    assert result["retried"] == [{"questionId": "beh-001", "startSeconds": 0}, {"text": "Mine"}]
+    assert result["notRetried"] == [None, None]
     assert result["clocks"] == ["null", "65", "65", "12.5", "3723.5", "NaN", "NaN", "NaN", "NaN"]
     assert result["problem"] == (
         "Question 2's time: 30.0 is not after 45.0; Question 1: text is empty"

@@ -2,6 +2,7 @@
 // then); cancel, delete, retry; pagination through the Link header.
 import { activityText, uploadDeleted } from "./activity.js";
 import { TERMINAL, api, apiJSON, followJobEvents, nextLink } from "./api.js";
+import { questionsOfJob } from "./practice-plan.js";
 import { createJob } from "./submit.js";
 import { $, clear, h, when } from "./util.js";
 
@@ -298,6 +299,8 @@ async function onAction(jobId, action, button) {
       const body = { analysisType: j.analysisType };
       if (j.fileId) body.fileId = j.fileId;
       else body.videoUrl = j.videoUrl;
+      const questions = questionsOfJob(j);
+      if (questions) body.questions = questions;
       const created = await createJob(body);
       await addNewJob(created.jobId);
     }

@@ -93,3 +93,15 @@ export function questionProblem(message) {
     .replace(/questions\[(\d+)\]\.startSeconds/g, (_, i) => `Question ${Number(i) + 1}'s time`)
     .replace(/questions\[(\d+)\](\.\w+)?/g, (_, i) => `Question ${Number(i) + 1}`);
 }
+
+// A job's stored questions ({text, questionId, startSeconds}) as a new job's `questions` (a retry
+// asks the same): a bank question by its id, another by its text; none → undefined.
+export function questionsOfJob(job) {
+  const stored = (job && Array.isArray(job.questions) && job.questions) || [];
+  if (!stored.length) return undefined;
+  return stored.map((q) => {
+    const item = q.questionId ? { questionId: q.questionId } : { text: q.text };
+    if (Number.isFinite(q.startSeconds)) item.startSeconds = q.startSeconds;
+    return item;
+  });
+}
