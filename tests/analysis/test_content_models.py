@@ -196,6 +196,9 @@ def test_labelled_data_is_large_enough_and_consistent() -> None:
     sentences = [s for a in answers for s in a.sentences]
     assert len(sentences) >= 450
     assert len(pairs) >= 120
+    assert len({(p.question_id, p.answer_id) for p in pairs}) == len(pairs)
+    owner = {a.id: a.question_id for a in answers}
+    assert all(p.on_topic == (owner[p.answer_id] == p.question_id) for p in pairs)
     assert all(a.question_id in ids or a.question_id == "ramble" for a in answers)
     assert all(p.question_id in ids for p in pairs)
     categories = {q.id: q.category for q in bank()}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -231,20 +231,17 @@ def weights() -> Weights:
     return _weights
 
 
-class _Thresholds(Mapping[str, float]):
-    """Per component, the probability above which it counts as present (read from the weights)."""
-
-    def __getitem__(self, component: str) -> float:
-        return float(weights().threshold[COMPONENTS.index(component)])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(COMPONENTS)
-
-    def __len__(self) -> int:
-        return len(COMPONENTS)
+def _thresholds() -> dict[str, float]:
+    try:
+        loaded = weights()
+    except ModelError:
+        return {}  # a broken install: classify() raises the ModelError that says so
+    return {name: float(t) for name, t in zip(COMPONENTS, loaded.threshold, strict=True)}
 
 
-THRESHOLD: Mapping[str, float] = _Thresholds()
+# Per component, the probability above which it counts as present: a plain dict, read with the
+# weights (13 kB) when this module is imported.
+THRESHOLD: dict[str, float] = _thresholds()
 
 
 def classify(
