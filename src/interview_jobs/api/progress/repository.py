@@ -45,6 +45,7 @@ BEST_DIRECTIONS: dict[str, Literal["max", "min"]] = {
     "fillers_per_minute": "min",
 }
 SERIES_LIMIT = 1000  # points of the series (the newest); averages and bests cover all
+SERIES_COLUMNS = ("job_id", "created_at", "file_name", *MEASURES)
 RECENT_ATTEMPTS = 50  # of the question asked for, the newest
 
 
@@ -272,7 +273,8 @@ _CATEGORIES = Statement(
 class ProgressRows:
     count: int
     averages: tuple[float | None, ...]  # MEASURES order
-    series: list[Point]  # oldest first
+    series: dict[str, list[Any]]  # SERIES_COLUMNS, each oldest first
+    latest: Point | None
     bests: list[Best]
     questions: list[Question]  # most attempted first
     attempts: list[Attempt]  # of the question asked for, newest first
@@ -298,10 +300,12 @@ async def read_progress(
         params["until"] = until
     total = await reads.read_one(stmts.totals, params)
     assert total is not None  # an aggregate always has its row
-    series = [
-        Point(r[0], r[1], r[2], tuple(_float(v) for v in r[3:]))
-        for r in reversed(await reads.read(stmts.series, params))
-    ]
+    rows = await reads.read(stmts.series, params)
+    rows.reverse()  # oldest first
+    # One list per column (transposed in C: a thousand points cost no Python loop per value).
+    transposed = zip(*rows, strict=True) if rows else ([] for _ in SERIES_COLUMNS)
+    series = {name: list(values) for name, values in zip(SERIES_COLUMNS, transposed, strict=True)}
+    latest = Point(rows[-1][0], rows[-1][1], rows[-1][2], tuple(rows[-1][3:])) if rows else None
     bests = [Best(r[0], float(r[1]), r[2], r[3]) for r in await reads.read(stmts.bests, params)]
     questions = [Question(*r) for r in await reads.read(stmts.questions, params)]
     attempts = []
@@ -314,6 +318,7 @@ async def read_progress(
         count=int(total[0]),
         averages=tuple(_float(v) for v in total[1:]),
         series=series,
+        latest=latest,
         bests=bests,
         questions=questions,
         attempts=attempts,

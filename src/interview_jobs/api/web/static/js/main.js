@@ -3,6 +3,7 @@ import { enterAccount, setupAccount } from "./account.js";
 import { apiJSON, onUnauthorized, session } from "./api.js";
 import { enterHome, leaveHome, setupHome } from "./jobs.js";
 import { enterPractice, leavePractice, noteUnsent, setupPractice } from "./practice.js";
+import { enterProgress, leaveProgress, setupProgress } from "./progress.js";
 import { enterReport, leaveReport, setupReport } from "./report.js";
 import { setupSharing, sharedToken } from "./share.js";
 import { $ } from "./util.js";
@@ -11,6 +12,7 @@ const views = {
   auth: $("#view-auth"),
   home: $("#view-home"),
   practice: $("#view-practice"),
+  progress: $("#view-progress"),
   report: $("#view-report"),
 };
 let current = null;
@@ -42,6 +44,7 @@ function route() {
   if (current === "home") leaveHome();
   if (current === "report") leaveReport();
   if (current === "practice") leavePractice();
+  if (current === "progress") leaveProgress();
   const hash = location.hash || "#/";
   const token = sharedToken();
   if (token) {
@@ -70,6 +73,11 @@ function route() {
     current = "practice";
     show("practice");
     enterPractice();
+  } else if (hash === "#/progress") {
+    flash("");
+    current = "progress";
+    show("progress");
+    enterProgress();
   } else if (match) {
     flash("");
     current = "report";
@@ -172,6 +180,7 @@ function setup() {
   setupSharing();
   setupAccount({ flash, go });
   setupPractice({ flash, go });
+  setupProgress();
   window.addEventListener("hashchange", route);
   route();
 }
