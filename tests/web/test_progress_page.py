@@ -59,7 +59,14 @@ def _two_attempts(system: RunningSystem, token: str) -> list[str]:
 
 def _no_sideways_scroll(page: Any) -> None:
     width = page.evaluate("document.scrollingElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"the page scrolls sideways ({width}px)"
+    if width > page.viewport_size["width"]:  # name the elements that stick out
+        wide = page.evaluate(
+            "() => [...document.querySelectorAll('body *')].filter((e) => e.offsetParent !== null"
+            " && e.getBoundingClientRect().right > innerWidth + 1).slice(0, 8)"
+            ".map((e) => `${e.tagName}#${e.id}.${e.className} ${e.getBoundingClientRect().right}`)"
+        )
+        width = f"{width}px: {wide}"
+    assert isinstance(width, int), f"the page scrolls sideways ({width})"
 
 
 @pytest.fixture(scope="module")
