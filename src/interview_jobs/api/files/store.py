@@ -180,16 +180,16 @@ class DiskStore:
 
     async def open_read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
         path = self._path(key)
+        # Checked now (a missing file fails before any byte is sent), opened by the stream
+        # itself: a response dropped before it starts (a <video> that aborts) holds no file.
+        if not await anyio.to_thread.run_sync(path.is_file):
+            raise FileNotFoundError(str(path))
+        return self._chunks(path, start, end - start + 1)
 
-        def opened() -> IO[bytes]:
-            fh = open(path, "rb")  # noqa: SIM115 - closed by _chunks
-            fh.seek(start)
-            return fh
-
-        return self._chunks(await anyio.to_thread.run_sync(opened), end - start + 1)
-
-    async def _chunks(self, fh: IO[bytes], remaining: int) -> AsyncIterator[bytes]:
+    async def _chunks(self, path: Path, start: int, remaining: int) -> AsyncIterator[bytes]:
+        fh = await anyio.to_thread.run_sync(path.open, "rb")
         try:
+            await anyio.to_thread.run_sync(fh.seek, start)
             while remaining > 0:
                 chunk = await anyio.to_thread.run_sync(fh.read, min(READ_CHUNK, remaining))
                 if not chunk:
