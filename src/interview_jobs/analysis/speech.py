@@ -463,8 +463,10 @@ def _decode_concatenated(
     result, _info = model.transcribe(
         speech,
         temperature=0.0,  # no sampling: the same audio gives the same words
-        compression_ratio_threshold=None,
-        log_prob_threshold=None,
+        # with one temperature these only let Whisper skip a window it finds silent
+        # (no-speech probability > 0.6 at a mean log probability < -1)
+        compression_ratio_threshold=2.4,
+        log_prob_threshold=-1.0,
         condition_on_previous_text=condition,
         without_timestamps=not timestamps,
         **common,
