@@ -28,6 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 MEDIA = ROOT / "bench" / "results" / "media"
 WIDTH, HEIGHT, FPS = 1280, 720, 25
+#: The stages of each branch (timingsSeconds keys): the speech branch runs them one after the
+#: other in the calling thread, the visual branch in its own thread beside it.
+SPEECH_STAGES = (
+    "decode_audio", "vad", "asr", "filler_pass", "hesitations", "voice", "speakers",
+)  # fmt: skip
+VISUAL_STAGES = ("decode_frames", "face")
 
 
 def clip(seconds: int) -> Path:
@@ -159,6 +165,14 @@ def main() -> None:
                 f"(model load once per worker: {run['load']:.1f} s)"
             )
             print(f"  stages (s; speech and visual branches overlap): {stages}")
+            speech_s = sum(t.get(k, 0.0) for k in SPEECH_STAGES)
+            visual_s = sum(t.get(k, 0.0) for k in VISUAL_STAGES)
+            print(
+                f"  branches: speech {speech_s:.1f} s ({speech_s / run['wall']:.0%} of wall; "
+                + ", ".join(f"{k} {t.get(k, 0.0) / max(speech_s, 1e-9):.0%}" for k in SPEECH_STAGES)
+                + f"), visual {visual_s:.1f} s ({visual_s / run['wall']:.0%} of wall): the "
+                "longer branch bounds the wall time"
+            )
             content = t.get("content", 0.0)
             print(
                 f"  content stage (answers: split, sentence models, measures) {content:.2f} s = "
