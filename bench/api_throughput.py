@@ -148,11 +148,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# url of a running server -> (its pid, its PostgreSQL database or None): whose CPU a run costs
+SERVERS: dict[str, tuple[int, str | None]] = {}
+
+
 @contextlib.contextmanager
 def server(app: str, port: int, env: dict[str, str], *extra: str) -> Iterator[str]:
     cmd = [PYTHON, "-m", "uvicorn", app, "--port", str(port), *UVICORN_FLAGS, *extra]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
+    database = env.get("INTERVIEW_JOBS_DATABASE_URL", "")
+    pg_name = database.rsplit("/", 1)[1] if database.startswith("postgres") else None
+    SERVERS[url] = (proc.pid, pg_name)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -181,13 +188,19 @@ class Load:
     p50_ms: float
     p99_ms: float
     errors: int
+    requests: int = 0
+    cpu_ms: tuple[float, float | None] | None = None  # CPU per request: (api, db)
 
     def row(self, label: str, baseline: float | None = None) -> str:
         ratio = f"{self.rps / baseline:6.3f}x" if baseline else "       "
         errors = f"  non-2xx/errors: {self.errors}" if self.errors else ""
+        cpu = ""
+        if self.cpu_ms is not None:
+            api, db = self.cpu_ms
+            cpu = f"  cpu/req api {api:5.3f} ms" + (f" + db {db:5.3f} ms" if db is not None else "")
         return (
             f"  {label:<34} {self.rps:9.0f} req/s  {ratio}  p50 {self.p50_ms:7.2f} ms  "
-            f"p99 {self.p99_ms:7.2f} ms{errors}"
+            f"p99 {self.p99_ms:7.2f} ms{cpu}{errors}"
         )
 
 
@@ -215,12 +228,55 @@ def wrk(url: str, seconds: int, script: Path | None = None, header: str | None =
     for pattern in (r"Non-2xx or 3xx responses: (\d+)", r"Socket errors: .*?(\d+) timeout"):
         found = re.search(pattern, out)
         errors += int(found.group(1)) if found else 0
-    return Load(rps, p50, p99, errors)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return Load(rps, p50, p99, errors, requests)
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """utime + stime of each process still running."""
+    found = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def _backends(database: str | None) -> list[int]:
+    if database is None:
+        return []
+
+    async def pids() -> list[int]:
+        import asyncpg
+
+        conn = await asyncpg.connect(PG_ADMIN)
+        try:
+            query = "SELECT pid FROM pg_stat_activity WHERE datname = $1"
+            return [int(r["pid"]) for r in await conn.fetch(query, database)]
+        finally:
+            await conn.close()
+
+    return asyncio.run(pids())
 
 
 def measure(url: str, seconds: int, **kwargs: object) -> Load:
     wrk(url, 2, **kwargs)  # type: ignore[arg-type]  # warm-up
-    return wrk(url, seconds, **kwargs)  # type: ignore[arg-type]
+    base = url.split("/", 3)
+    pid, database = SERVERS.get("/".join(base[:3]), (None, None))
+    if pid is None:
+        return wrk(url, seconds, **kwargs)  # type: ignore[arg-type]
+    backends = _backends(database)
+    before = _cpu_seconds([pid, *backends])
+    load = wrk(url, seconds, **kwargs)  # type: ignore[arg-type]
+    after = _cpu_seconds([pid, *_backends(database)])
+
+    def spent(pids: list[int]) -> float:
+        return sum(after[p] - before.get(p, 0.0) for p in pids if p in after)
+
+    db_pids = [p for p in after if p != pid]
+    per = 1000 / max(load.requests, 1)
+    load.cpu_ms = (spent([pid]) * per, spent(db_pids) * per if database else None)
+    return load
 
 
 def post_script(directory: Path, token: str, *, keyed: bool = False) -> Path:

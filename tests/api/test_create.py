@@ -4,6 +4,7 @@ and its first forward — committed together or not at all — and the answers o
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -70,6 +71,33 @@ async def test_a_creation_that_fails_leaves_nothing_behind(
     else:
         assert r.status_code == 202, r.text
         assert await _counts(app) == (1, 1, 1)
+
+
+async def test_concurrent_requests_with_one_key_make_one_job(
+    app: FastAPI, client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    headers = {**alice, "Idempotency-Key": "race"}
+    answers = await asyncio.gather(
+        *(client.post("/api/interview/analyze", json=VIDEO, headers=headers) for _ in range(8))
+    )
+    assert [r.status_code for r in answers] == [202] * 8, [r.text for r in answers]
+    assert len({r.json()["jobId"] for r in answers}) == 1
+    assert sum("already created" in r.json()["message"] for r in answers) == 7
+    assert await _counts(app) == (1, 1, 1)
+
+
+async def test_a_key_whose_job_was_deleted_makes_a_new_job(
+    app: FastAPI, client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    headers = {**alice, "Idempotency-Key": "deleted"}
+    first = await client.post("/api/interview/analyze", json=VIDEO, headers=headers)
+    deleted = await client.delete(f"/api/interview/job/{first.json()['jobId']}", headers=alice)
+    assert deleted.status_code == 204
+    second = await client.post("/api/interview/analyze", json=VIDEO, headers=headers)
+    assert second.status_code == 202
+    assert second.json()["jobId"] != first.json()["jobId"]
+    assert "already created" not in second.json()["message"]
+    assert await _counts(app) == (1, 1, 1)
 
 
 async def test_the_body_is_checked_before_the_token_and_its_values_after(

@@ -1,4 +1,4 @@
-"""Statements run on the database driver itself: the read session, and job creation's transaction.
+"""Statements run on the database driver itself: the read session, and job creation's writes.
 
 SQLAlchemy builds every statement here (Core, once, at import); a :class:`Statement` compiles it
 once per dialect and works out its parameter order and the bind and result processors of its
@@ -12,10 +12,11 @@ several times the statement itself, on the two requests clients send most.
   connection (``query_only``) in autocommit mode on the event loop's thread (WAL: each
   statement sees the latest commit and never waits for the writer). PostgreSQL: a connection of
   the driver's own asyncpg pool, one round trip (no BEGIN/ROLLBACK around it).
-* **Job creation's transaction** (:meth:`Driver.transaction`): the only write that runs here
-  (docs/ARCHITECTURE.md, "The one exception"). SQLite: the write pool's in-loop connection
-  between ``BEGIN IMMEDIATE`` and ``COMMIT``, nothing awaited in between, so nothing else on the
-  event loop can interleave. PostgreSQL: an asyncpg transaction on the driver's pool.
+* **Job creation's writes**, the only ones that run here (docs/ARCHITECTURE.md, "The one
+  exception"): :meth:`Driver.write`, one statement in a transaction of its own (PostgreSQL:
+  the statement alone, one round trip), and :meth:`Driver.transaction` (SQLite: the write
+  pool's in-loop connection between ``BEGIN IMMEDIATE`` and ``COMMIT``, nothing awaited in
+  between, so nothing else on the event loop can interleave).
 
 Driver errors leave as the API's errors (:func:`interview_jobs.api.errors.translated`), as the
 write engine's do.
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -116,14 +117,35 @@ class ReadSession(Protocol):
 class Transaction(ReadSession, Protocol):
     """Reads and writes inside :meth:`Driver.transaction`."""
 
-    dialect: Dialect
-
     async def write(self, stmt: Statement, params: Mapping[str, Any]) -> list[Row]:
         """Execute a write; the rows of its RETURNING columns."""
         ...
 
 
-class Driver:
+Fetch = Callable[[str, list[Any]], Awaitable[Sequence[Sequence[Any]]]]
+
+
+class _Runner:
+    """Statements run by ``fetch`` (the SQL and its positional arguments) as typed rows."""
+
+    def __init__(self, dialect: Dialect, fetch: Fetch) -> None:
+        self.dialect = dialect
+        self._fetch = fetch
+
+    async def read(self, stmt: Statement, params: Mapping[str, Any]) -> list[Row]:
+        plan = stmt.plan(self.dialect)
+        args = plan.args(params)
+        with translated():
+            return plan.rows(await self._fetch(plan.sql, args))
+
+    async def read_one(self, stmt: Statement, params: Mapping[str, Any]) -> Row | None:
+        rows = await self.read(stmt, params)
+        return rows[0] if rows else None
+
+    write = read  # the same call: a write's rows are those of its RETURNING columns
+
+
+class Driver(_Runner):
     """The driver-level connections of one database (see the module docstring)."""
 
     def __init__(
@@ -134,8 +156,8 @@ class Driver:
         postgres_dsn: str | None = None,
         pool_size: int = 10,
     ) -> None:
+        super().__init__(engine.dialect, self._read_sqlite if sqlite_path else self._read_pg)
         self.engine = engine
-        self.dialect = engine.dialect
         self._sqlite_path = sqlite_path
         self._sqlite: sqlite3.Connection | None = None
         self._dsn = postgres_dsn
@@ -143,19 +165,13 @@ class Driver:
         self._pool: asyncpg.Pool | None = None
         self._pool_lock = asyncio.Lock()
 
-    async def read(self, stmt: Statement, params: Mapping[str, Any]) -> list[Row]:
-        plan = stmt.plan(self.dialect)
-        args = plan.args(params)
-        with translated():
-            if self._sqlite_path is not None:
-                raw: Sequence[Sequence[Any]] = self._reader().execute(plan.sql, args).fetchall()
-            else:
-                raw = await (await self._postgres()).fetch(plan.sql, *args)
-        return plan.rows(raw)
-
-    async def read_one(self, stmt: Statement, params: Mapping[str, Any]) -> Row | None:
-        rows = await self.read(stmt, params)
-        return rows[0] if rows else None
+    async def write(self, stmt: Statement, params: Mapping[str, Any]) -> list[Row]:
+        """One write statement, in a transaction of its own (PostgreSQL: the statement alone,
+        one round trip)."""
+        if self._sqlite_path is None:
+            return await self.read(stmt, params)
+        async with self.transaction() as tx:
+            return await tx.write(stmt, params)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -165,11 +181,14 @@ class Driver:
                 # The write pool's own (single) connection: SQLite has one writer per file.
                 pooled = await self.engine.raw_connection()
                 try:
-                    connection = pooled.driver_connection.sqlite  # type: ignore[union-attr]
-                    tx = _SQLiteTransaction(self.dialect, connection)
+                    connection: sqlite3.Connection = pooled.driver_connection.sqlite  # type: ignore[union-attr]
+
+                    async def fetch(sql: str, args: list[Any]) -> Sequence[Sequence[Any]]:
+                        return connection.execute(sql, args).fetchall()  # nothing suspends
+
                     connection.execute("BEGIN IMMEDIATE")
                     try:
-                        yield tx
+                        yield _Runner(self.dialect, fetch)
                         connection.commit()
                     except BaseException:
                         connection.rollback()
@@ -179,16 +198,20 @@ class Driver:
             else:
                 pool = await self._postgres()
                 async with pool.acquire() as conn, conn.transaction():
-                    yield _PostgresTransaction(self.dialect, conn)
+                    yield _Runner(self.dialect, conn.fetch)
 
-    def _reader(self) -> sqlite3.Connection:
+    async def _read_sqlite(self, sql: str, args: list[Any]) -> Sequence[Sequence[Any]]:
         if self._sqlite is None:
             assert self._sqlite_path is not None
             conn = sqlite3.connect(self._sqlite_path, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA query_only=ON")
             conn.execute("PRAGMA busy_timeout=5000")
             self._sqlite = conn
-        return self._sqlite
+        return self._sqlite.execute(sql, args).fetchall()
+
+    async def _read_pg(self, sql: str, args: list[Any]) -> Sequence[Sequence[Any]]:
+        result: Sequence[Sequence[Any]] = await (await self._postgres()).fetch(sql, *args)
+        return result
 
     async def _postgres(self) -> asyncpg.Pool:
         if self._pool is not None:
@@ -208,46 +231,6 @@ class Driver:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
-
-
-class _TransactionBase:
-    def __init__(self, dialect: Dialect) -> None:
-        self.dialect = dialect
-
-    async def _run(self, plan: _Plan, args: list[Any]) -> Sequence[Sequence[Any]]:
-        raise NotImplementedError
-
-    async def read(self, stmt: Statement, params: Mapping[str, Any]) -> list[Row]:
-        plan = stmt.plan(self.dialect)
-        return plan.rows(await self._run(plan, plan.args(params)))
-
-    async def read_one(self, stmt: Statement, params: Mapping[str, Any]) -> Row | None:
-        rows = await self.read(stmt, params)
-        return rows[0] if rows else None
-
-    write = read  # the same call: a write's rows are those of its RETURNING columns
-
-
-class _SQLiteTransaction(_TransactionBase):
-    """Statements in :meth:`Driver.transaction` on SQLite: synchronous, on the loop's thread
-    (nothing here suspends, so no other task runs between BEGIN and COMMIT)."""
-
-    def __init__(self, dialect: Dialect, connection: sqlite3.Connection) -> None:
-        super().__init__(dialect)
-        self._connection = connection
-
-    async def _run(self, plan: _Plan, args: list[Any]) -> Sequence[Sequence[Any]]:
-        return self._connection.execute(plan.sql, args).fetchall()
-
-
-class _PostgresTransaction(_TransactionBase):
-    def __init__(self, dialect: Dialect, connection: asyncpg.Connection) -> None:
-        super().__init__(dialect)
-        self._connection = connection
-
-    async def _run(self, plan: _Plan, args: list[Any]) -> Sequence[Sequence[Any]]:
-        result: Sequence[Sequence[Any]] = await self._connection.fetch(plan.sql, *args)
-        return result
 
 
 async def _nothing_to_reset(_: asyncpg.Connection) -> None:

@@ -5,8 +5,8 @@ dispatcher's claims and deadlines.
   (``api/driver.py``), give typed rows (:class:`JobRow`, :class:`JobDetailRow`). Every read of a
   user's job starts from :func:`readable`, the one place that scopes a statement to its owner
   (polar's ``get_readable_statement``); only the AI backend's callback reads a job by its id alone.
-* **Creating** a job (:func:`create_job`, and the Idempotency-Key's claim before it) runs in a
-  driver transaction of its own (docs/ARCHITECTURE.md, "The one exception").
+* **Creating** a job (:func:`create_job`: the Idempotency-Key's claim, the job, its first
+  forward) is one atomic write on the driver (docs/ARCHITECTURE.md, "The one exception").
 * **Every other write** happens in the caller's transaction (an ``AsyncSession``); functions here
   only execute statements, they never commit.
 
@@ -22,12 +22,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Column,
     Select,
+    Table,
     bindparam,
     delete,
     func,
     insert,
+    literal_column,
     or_,
     select,
     tuple_,
@@ -36,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_jobs.api.db import insert_ignore
-from interview_jobs.api.driver import ReadSession, Statement, Transaction
+from interview_jobs.api.driver import Driver, ReadSession, Statement
 from interview_jobs.api.models import (
     AppliedWebhook,
     IdempotencyKey,
@@ -197,41 +200,70 @@ NEW_JOB_FIELDS = (
     "created_at", "updated_at", "attempt", "duration_seconds", "deadline_at",
     "estimated_completion_at", "questions", "phase",
 )  # fmt: skip
-_NEW_JOB = Statement(
-    insert(jobs)
-    .values({name: bindparam(f"new_{name}", type_=jobs.c[name].type) for name in NEW_JOB_FIELDS})
-    .returning(jobs.c.id)
-)
-_FIRST_FORWARD = Statement(
-    insert(outbox)
-    .values(
-        job_pk=bindparam("job_pk", type_=outbox.c.job_pk.type),
-        attempt=1,
-        available_at=bindparam("now", type_=outbox.c.available_at.type),
-        created_at=bindparam("now", type_=outbox.c.created_at.type),
-        tries=0,
-    )
-    .returning(outbox.c.id)
-)
-_KEY_COLUMNS = ("user_id", "key", "request_hash", "job_id", "created_at")
-_CLAIM_KEY = {
-    dialect: Statement(
-        insert_ignore(idempotency_keys, dialect)
-        .values(
-            {c: bindparam(f"claim_{c}", type_=idempotency_keys.c[c].type) for c in _KEY_COLUMNS}
+_KEY_FIELDS = ("user_id", "key", "request_hash", "job_id", "created_at")
+_FORWARD_FIELDS = ("job_pk", "attempt", "available_at", "created_at", "tries")
+
+
+def _binds(table: Table, names: Sequence[str]) -> dict[str, BindParameter[Any]]:
+    return {n: bindparam(f"{table.name}_{n}", type_=table.c[n].type) for n in names}
+
+
+def _creation(dialect: str, keyed: bool) -> tuple[Statement, ...]:
+    """The statements of a creation: the key's claim (``keyed``), the job, its first forward.
+
+    PostgreSQL: one statement (data-modifying CTEs: one round trip, atomic by itself) that
+    writes nothing and returns no row when the key is held. SQLite (no data-modifying CTEs, and
+    no round trips to save) runs the three in :meth:`Driver.transaction`.
+    """
+    job_values = _binds(jobs, NEW_JOB_FIELDS)
+    now = job_values["created_at"]
+    claim = insert_ignore(idempotency_keys, dialect).values(_binds(idempotency_keys, _KEY_FIELDS))
+    claim = claim.returning(idempotency_keys.c.key)
+    if dialect == "postgresql":
+        claimed = claim.cte("claim")
+        job = insert(jobs).values(job_values)
+        if keyed:  # no claim, no job
+            job = insert(jobs).from_select(
+                list(job_values), select(*job_values.values()).select_from(claimed)
+            )
+        new_job = job.returning(jobs.c.id).cte("job")
+        forward = select(new_job.c.id, literal_column("1"), now, now, literal_column("0"))
+        return (
+            Statement(
+                insert(outbox).from_select(_FORWARD_FIELDS, forward).returning(outbox.c.job_pk)
+            ),
         )
-        .returning(idempotency_keys.c.key)
+    first_forward = insert(outbox).values(
+        job_pk=bindparam("job_pk"), attempt=1, available_at=now, created_at=now, tries=0
     )
-    for dialect in ("sqlite", "postgresql")
-}
+    job_and_forward = (
+        Statement(insert(jobs).values(job_values).returning(jobs.c.id)),
+        Statement(first_forward.returning(outbox.c.id)),
+    )
+    return (Statement(claim), *job_and_forward) if keyed else job_and_forward
 
 
-async def create_job(tx: Transaction, job: dict[str, Any]) -> int:
-    """A new job (``job`` has every field of NEW_JOB_FIELDS) and its first outbox row; the
-    job's primary key."""
-    [(job_pk,)] = await tx.write(_NEW_JOB, {f"new_{name}": job[name] for name in NEW_JOB_FIELDS})
-    await tx.write(_FIRST_FORWARD, {"job_pk": job_pk, "now": job["created_at"]})
-    return int(job_pk)
+_CREATION = {(d, k): _creation(d, k) for d in ("sqlite", "postgresql") for k in (False, True)}
+
+
+async def create_job(driver: Driver, job: dict[str, Any], key: tuple[str, str] | None) -> bool:
+    """A new job (``job`` has every field of NEW_JOB_FIELDS) and its first outbox row, and with
+    ``key`` (Idempotency-Key, request hash) the key's claim, atomically; False (and nothing
+    written) if the key is held already."""
+    params = {f"interview_jobs_{name}": job[name] for name in NEW_JOB_FIELDS}
+    if key is not None:
+        claim = (job["user_id"], *key, job["job_id"], job["created_at"])
+        params.update(zip((f"idempotency_keys_{c}" for c in _KEY_FIELDS), claim, strict=True))
+    statements = _CREATION[(driver.dialect.name, key is not None)]
+    if len(statements) == 1:
+        return bool(await driver.write(statements[0], params))
+    *claim_key, new_job, first_forward = statements
+    async with driver.transaction() as tx:
+        if claim_key and not await tx.write(claim_key[0], params):
+            return False
+        [(job_pk,)] = await tx.write(new_job, params)
+        await tx.write(first_forward, {**params, "job_pk": job_pk})
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,20 +273,18 @@ class HeldKey:
     created_at: datetime
 
 
+_KEY_IS = (
+    idempotency_keys.c.user_id == bindparam("user_id"),
+    idempotency_keys.c.key == bindparam("key"),
+)
 _HELD_KEY = Statement(
     select(
         idempotency_keys.c.request_hash, idempotency_keys.c.job_id, idempotency_keys.c.created_at
-    ).where(
-        idempotency_keys.c.user_id == bindparam("user_id"),
-        idempotency_keys.c.key == bindparam("key"),
-    )
+    ).where(*_KEY_IS)
 )
 _DROP_KEY = Statement(
     delete(idempotency_keys)
-    .where(
-        idempotency_keys.c.user_id == bindparam("user_id"),
-        idempotency_keys.c.key == bindparam("key"),
-    )
+    .where(*_KEY_IS, idempotency_keys.c.job_id == bindparam("job_id"))
     .returning(idempotency_keys.c.key)
 )
 _PURGE_KEYS = delete(idempotency_keys).where(
@@ -262,22 +292,14 @@ _PURGE_KEYS = delete(idempotency_keys).where(
 )
 
 
-async def claim_idempotency(
-    tx: Transaction, user_id: int, key: str, request_hash: str, job_id: str, now: datetime
-) -> bool:
-    """Record the key; False if a (possibly concurrent) request holds it already."""
-    values = (user_id, key, request_hash, job_id, now)
-    params = {f"claim_{c}": v for c, v in zip(_KEY_COLUMNS, values, strict=True)}
-    return bool(await tx.write(_CLAIM_KEY[tx.dialect.name], params))
-
-
-async def held_idempotency(tx: Transaction, user_id: int, key: str) -> HeldKey | None:
-    row = await tx.read_one(_HELD_KEY, {"user_id": user_id, "key": key})
+async def held_idempotency(reads: ReadSession, user_id: int, key: str) -> HeldKey | None:
+    row = await reads.read_one(_HELD_KEY, {"user_id": user_id, "key": key})
     return HeldKey(*row) if row is not None else None
 
 
-async def drop_idempotency(tx: Transaction, user_id: int, key: str) -> None:
-    await tx.write(_DROP_KEY, {"user_id": user_id, "key": key})
+async def drop_idempotency(driver: Driver, user_id: int, key: str, job_id: str) -> None:
+    """Free the key if it still names ``job_id`` (not a claim made since)."""
+    await driver.write(_DROP_KEY, {"user_id": user_id, "key": key, "job_id": job_id})
 
 
 async def purge_idempotency(session: AsyncSession, older_than: datetime) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from interview_jobs.api.auth.tokens import AuthUser
 from interview_jobs.api.context import AppContext
 from interview_jobs.api.db import on_commit
-from interview_jobs.api.driver import ReadSession, Transaction
+from interview_jobs.api.driver import ReadSession
 from interview_jobs.api.errors import Conflict, NotFound, ValidationFailed
 from interview_jobs.api.files import service as file_service
 from interview_jobs.api.files.signing import content_path
@@ -56,10 +56,10 @@ class Created:
 async def create(
     ctx: AppContext, user: AuthUser, body: AnalyzeRequest, idempotency_key: str | None
 ) -> Created:
-    """A new PENDING job and its first outbox row, in one transaction on the driver (the one
+    """A new PENDING job and its first outbox row, written atomically on the driver (the one
     exception to "the request owns the transaction": docs/ARCHITECTURE.md); with an
-    Idempotency-Key, the key is claimed in the same transaction (or the job an earlier request
-    made is returned). The dispatcher is woken once it commits."""
+    Idempotency-Key, the key is claimed in the same write (or the job an earlier request made
+    is returned). The dispatcher is woken once it commits."""
     if idempotency_key is not None and not (0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH):
         raise ValidationFailed.field(
             "Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters"
@@ -100,23 +100,25 @@ async def create(
         "questions": stored_questions(body.questions),
         "phase": None,  # shown as "queued" until a worker reports one
     }
-    async with ctx.db.driver.transaction() as tx:
-        if idempotency_key is not None:
-            earlier = await _claim_key(ctx, tx, user, body, idempotency_key, job_id, now)
-            if earlier is not None:
-                return Created(
-                    earlier.job_id,
-                    earlier.status,
-                    earlier.analysis_type,
-                    earlier.created_at,
-                    earlier.estimated_completion_at,
-                    replayed=True,
-                )
-        await repository.create_job(tx, job)
-    ctx.queue_stats.active += 1
-    ctx.wake_dispatcher()
-    ctx.metrics.jobs_created.inc()
-    return Created(job_id, JobStatus.PENDING, body.analysis_type, now, estimated, replayed=False)
+    key = (idempotency_key, body.fingerprint()) if idempotency_key is not None else None
+    for _ in range(2):
+        if await repository.create_job(ctx.db.driver, job, key):
+            ctx.queue_stats.active += 1
+            ctx.wake_dispatcher()
+            ctx.metrics.jobs_created.inc()
+            return Created(job_id, JobStatus.PENDING, body.analysis_type, now, estimated, False)
+        assert key is not None
+        earlier = await _earlier_job(ctx, user, key, now)
+        if earlier is not None:
+            return Created(
+                earlier.job_id,
+                earlier.status,
+                earlier.analysis_type,
+                earlier.created_at,
+                earlier.estimated_completion_at,
+                replayed=True,
+            )
+    raise Conflict("The Idempotency-Key is being used by a concurrent request; retry.")
 
 
 def _check_question_times(body: AnalyzeRequest, duration: float | None) -> None:
@@ -127,36 +129,26 @@ def _check_question_times(body: AnalyzeRequest, duration: float | None) -> None:
             raise ValidationFailed.field(exc.field, exc.reason) from None
 
 
-async def _claim_key(
-    ctx: AppContext,
-    tx: Transaction,
-    user: AuthUser,
-    body: AnalyzeRequest,
-    key: str,
-    job_id: str,
-    now: datetime,
+async def _earlier_job(
+    ctx: AppContext, user: AuthUser, key: tuple[str, str], now: datetime
 ) -> JobRow | None:
-    """Take the Idempotency-Key for a new job, or return the job an earlier request made."""
-    fingerprint = body.fingerprint()
-    for _ in range(2):
-        if await repository.claim_idempotency(tx, user.id, key, fingerprint, job_id, now):
-            return None
-        held = await repository.held_idempotency(tx, user.id, key)
-        if held is None:
-            continue  # expired and purged in between: claim again
-        expired = held.created_at < now - timedelta(seconds=ctx.settings.idempotency_ttl_seconds)
-        earlier = None if expired else await repository.read_job(tx, user.id, held.job_id)
-        if earlier is None:
-            # Expired, or its job was deleted: the key is free again.
-            await repository.drop_idempotency(tx, user.id, key)
-            continue
-        if held.request_hash != fingerprint:
-            raise ValidationFailed(
-                "Idempotency-Key was already used with a different request body.",
-                details=[{"field": "Idempotency-Key", "message": "reused with another body"}],
-            )
-        return earlier
-    raise Conflict("The Idempotency-Key is being used by a concurrent request; retry.")
+    """The job an earlier request made with this Idempotency-Key; None if the key is free again
+    (expired, its job deleted, or released in between)."""
+    reads = ctx.db.driver
+    held = await repository.held_idempotency(reads, user.id, key[0])
+    if held is None:
+        return None
+    expired = held.created_at < now - timedelta(seconds=ctx.settings.idempotency_ttl_seconds)
+    earlier = None if expired else await repository.read_job(reads, user.id, held.job_id)
+    if earlier is None:
+        await repository.drop_idempotency(ctx.db.driver, user.id, key[0], held.job_id)
+        return None
+    if held.request_hash != key[1]:
+        raise ValidationFailed(
+            "Idempotency-Key was already used with a different request body.",
+            details=[{"field": "Idempotency-Key", "message": "reused with another body"}],
+        )
+    return earlier
 
 
 # ---- reads ----
