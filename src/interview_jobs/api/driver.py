@@ -87,23 +87,19 @@ class Statement:
                 compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
                 for name in names
             )
-            processors = [_reader(c.type, dialect) for c in self.stmt.exported_columns]
+            # asyncpg returns Python values already: only our own decorators (UTC datetimes,
+            # enums) have work to do there.
+            processors = [
+                c.type.dialect_impl(dialect).result_processor(dialect, None)
+                if dialect.name != "postgresql" or isinstance(c.type, TypeDecorator)
+                else None
+                for c in self.stmt.exported_columns
+            ]
             readers = tuple((i, r) for i, r in enumerate(processors) if r is not None)
             plan = self._plans[dialect.name] = _Plan(
                 compiled.string, names, binders, readers, dict(compiled.params)
             )
         return plan
-
-
-def _reader(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
-    if dialect.name == "postgresql" and not isinstance(type_, TypeDecorator):
-        # asyncpg already returns Python values; only our own decorators (UTC datetimes, enums)
-        # have work to do.
-        return None
-    processor: Callable[[Any], Any] | None = type_.dialect_impl(dialect).result_processor(
-        dialect, None
-    )
-    return processor
 
 
 class ReadSession(Protocol):
@@ -114,19 +110,12 @@ class ReadSession(Protocol):
     async def read_one(self, stmt: Statement, params: Mapping[str, Any]) -> Row | None: ...
 
 
-class Transaction(ReadSession, Protocol):
-    """Reads and writes inside :meth:`Driver.transaction`."""
-
-    async def write(self, stmt: Statement, params: Mapping[str, Any]) -> list[Row]:
-        """Execute a write; the rows of its RETURNING columns."""
-        ...
-
-
 Fetch = Callable[[str, list[Any]], Awaitable[Sequence[Sequence[Any]]]]
 
 
-class _Runner:
-    """Statements run by ``fetch`` (the SQL and its positional arguments) as typed rows."""
+class Executor:
+    """Statements run by ``fetch`` (the SQL and its positional arguments) as typed rows: the
+    driver's own, and those inside :meth:`Driver.transaction`."""
 
     def __init__(self, dialect: Dialect, fetch: Fetch) -> None:
         self.dialect = dialect
@@ -145,7 +134,7 @@ class _Runner:
     write = read  # the same call: a write's rows are those of its RETURNING columns
 
 
-class Driver(_Runner):
+class Driver(Executor):
     """The driver-level connections of one database (see the module docstring)."""
 
     def __init__(
@@ -174,7 +163,7 @@ class Driver(_Runner):
             return await tx.write(stmt, params)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    async def transaction(self) -> AsyncIterator[Executor]:
         """One write transaction: committed when the block ends, rolled back if it raises."""
         with translated():
             if self._sqlite_path is not None:
@@ -188,7 +177,7 @@ class Driver(_Runner):
 
                     connection.execute("BEGIN IMMEDIATE")
                     try:
-                        yield _Runner(self.dialect, fetch)
+                        yield Executor(self.dialect, fetch)
                         connection.commit()
                     except BaseException:
                         connection.rollback()
@@ -198,7 +187,7 @@ class Driver(_Runner):
             else:
                 pool = await self._postgres()
                 async with pool.acquire() as conn, conn.transaction():
-                    yield _Runner(self.dialect, conn.fetch)
+                    yield Executor(self.dialect, conn.fetch)
 
     async def _read_sqlite(self, sql: str, args: list[Any]) -> Sequence[Sequence[Any]]:
         if self._sqlite is None:

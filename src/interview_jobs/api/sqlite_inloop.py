@@ -37,10 +37,14 @@ class _ImmediateQueue:
 
 
 class InLoopCursor:
-    __slots__ = ("_cursor",)
+    """An aiosqlite cursor whose awaitables complete at once; the plain attributes
+    (``description``, ``rowcount``, ``lastrowid``, ``arraysize``) are the cursor's own."""
 
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = cursor
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
 
     async def __aenter__(self) -> InLoopCursor:
         return self
@@ -68,65 +72,40 @@ class InLoopCursor:
     async def close(self) -> None:
         self._cursor.close()
 
-    @property
-    def description(self) -> Any:
-        return self._cursor.description
-
-    @property
-    def rowcount(self) -> int:
-        return self._cursor.rowcount
-
-    @property
-    def lastrowid(self) -> int | None:
-        return self._cursor.lastrowid
-
-    @property
-    def arraysize(self) -> int:
-        return self._cursor.arraysize
-
-    @arraysize.setter
-    def arraysize(self, value: int) -> None:
-        self._cursor.arraysize = value
-
 
 class InLoopConnection:
     """The subset of ``aiosqlite.Connection`` that SQLAlchemy's adapter uses."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-        self._connection: sqlite3.Connection | None = conn
+        # The connection itself: for job creation's writes (``driver.py``) and, as ``_conn``,
+        # SQLAlchemy's isolation-level setter.
+        self.sqlite = self._conn = conn
+        self._connection: sqlite3.Connection | None = conn  # None once closed
         self._tx = _ImmediateQueue()
 
     @property
-    def sqlite(self) -> sqlite3.Connection:
-        """The connection itself, for job creation's transaction (``driver.py``)."""
-        return self._conn
-
-    @property
     def isolation_level(self) -> str | None:
-        return self._conn.isolation_level
+        return self.sqlite.isolation_level
 
     def cursor(self) -> InLoopCursor:
-        return InLoopCursor(self._conn.cursor())
+        return InLoopCursor(self.sqlite.cursor())
 
     async def commit(self) -> None:
-        self._conn.commit()
+        self.sqlite.commit()
 
     async def rollback(self) -> None:
-        self._conn.rollback()
+        self.sqlite.rollback()
 
     async def close(self) -> None:
-        if self._connection is not None:
-            self._connection = None
-            self._conn.close()
+        self.stop()
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
-        self._conn.create_function(*args, **kwargs)
+        self.sqlite.create_function(*args, **kwargs)
 
     def stop(self) -> None:
         if self._connection is not None:
             self._connection = None
-            self._conn.close()
+            self.sqlite.close()
 
 
 def creator(database: str, timeout: float) -> Callable[[], Any]:

@@ -35,6 +35,7 @@ CHANNEL = "interview_jobs_changes"
 LISTEN_CHECK_SECONDS = 10.0
 RECONNECT_MAX_SECONDS = 5.0
 _NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+_CONNECTION_LOST = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 class JobFeed:
@@ -72,10 +73,6 @@ class JobFeed:
             for changed in watchers:
                 changed.set()
 
-    @property
-    def watched(self) -> int:
-        return len(self._watchers)
-
     def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         try:
             job_pk = int(payload)
@@ -91,7 +88,7 @@ class JobFeed:
         while True:
             try:
                 conn = await asyncpg.connect(self._db.postgres_dsn())
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except _CONNECTION_LOST as exc:
                 log.warning("job feed: cannot connect to listen (%s); retrying", exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RECONNECT_MAX_SECONDS)
@@ -99,7 +96,7 @@ class JobFeed:
             try:
                 await self._listen(conn)
                 delay = 0.1
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except _CONNECTION_LOST as exc:
                 log.warning("job feed: listening connection lost (%s); reconnecting", exc)
             finally:
                 self.listening.clear()

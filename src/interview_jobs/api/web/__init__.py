@@ -78,24 +78,12 @@ class PageSecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def render_index(max_upload_bytes: int) -> str:
-    """index.html with the server's settings the page needs (as ``<meta>`` tags: no inline JS)."""
-    template = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
-    return template.replace("{{MAX_UPLOAD_BYTES}}", html.escape(str(max_upload_bytes)))
-
-
-def _max_upload_bytes(app: FastAPI) -> int:
-    ctx = getattr(app.state, "ctx", None)
-    if ctx is not None:
-        return int(ctx.settings.max_upload_bytes)
-    from interview_jobs.config import Settings
-
-    return Settings().max_upload_bytes
-
-
 def mount_web(app: FastAPI) -> None:
-    """Serve the page at ``/`` and its files at ``/static/`` on ``app``."""
-    page = render_index(_max_upload_bytes(app))
+    """Serve the page at ``/`` and its files at ``/static/`` on ``app`` (made by ``create_app``)."""
+    # The server's settings the page needs, as ``<meta>`` tags (no inline JS).
+    limit = str(app.state.ctx.settings.max_upload_bytes)
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    page = page.replace("{{MAX_UPLOAD_BYTES}}", html.escape(limit))
 
     @app.get("/", include_in_schema=False, response_class=HTMLResponse)
     async def index() -> HTMLResponse:
