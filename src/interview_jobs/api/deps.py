@@ -38,28 +38,26 @@ from interview_jobs.api.errors import (
 )
 
 
-async def get_ctx(request: Request) -> AppContext:
+def context(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
 
-ContextDep = Annotated[AppContext, Depends(get_ctx)]
+async def get_ctx(request: Request) -> AppContext:
+    return context(request)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    ctx: AppContext = request.app.state.ctx
-    async with ctx.db.transaction() as session:
+    async with context(request).db.transaction() as session:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-
-
 async def get_reads(request: Request) -> ReadSession:
-    ctx: AppContext = request.app.state.ctx
-    return ctx.db.driver
+    return context(request).db.driver
 
 
+ContextDep = Annotated[AppContext, Depends(get_ctx)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadsDep = Annotated[ReadSession, Depends(get_reads)]
 
 
@@ -71,11 +69,6 @@ def bearer_token(request: Request) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("The Authorization header must be 'Bearer <token>'.")
     return token.strip()
-
-
-def context(request: Request) -> AppContext:
-    ctx: AppContext = request.app.state.ctx
-    return ctx
 
 
 def authenticate(request: Request, *, required: bool = True) -> AuthUser | None:

@@ -239,14 +239,10 @@ async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "ValidationError", _summary(details), details)
 
 
+# Starlette's HTTP errors get the codes of the hierarchy (and 405, which it has not).
 _HTTP_CODES = {
-    400: "BadRequest",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "NotFound",
     405: "MethodNotAllowed",
-    413: "PayloadTooLarge",
-    415: "UnsupportedMediaType",
+    **{c.status_code: c.code for c in AppError.__subclasses__()},
 }
 
 
@@ -287,10 +283,8 @@ UNSTORABLE = (
 # with a concurrent request; 08 connection exception, 53 insufficient resources, 57 operator
 # intervention (the server is shutting down or restarting) mean "down"; 40 transaction rollback
 # (a deadlock or serialization failure) means "try again".
-_BAD_INPUT_CLASSES = frozenset({"22"})
-_CONFLICT_CLASSES = frozenset({"23"})
-_UNAVAILABLE_CLASSES = frozenset({"08", "53", "57"})
-_RETRY_CLASSES = frozenset({"40"})
+_SQLSTATE_CLASSES = {"22": "input", "23": "conflict", "40": "retry"}
+_SQLSTATE_CLASSES |= dict.fromkeys(("08", "53", "57"), "down")
 
 
 def database_error(exc: BaseException) -> AppError | None:
@@ -309,24 +303,22 @@ def database_error(exc: BaseException) -> AppError | None:
     if isinstance(exc, sqlite3.IntegrityError):
         return _conflict()
     if isinstance(exc, sqlite3.Error):  # locked, busy, I/O: the database cannot answer now
-        return _unavailable("The database is unavailable; try again shortly.")
+        return _unavailable()
     sqlstate = getattr(exc, "sqlstate", None)
     if isinstance(sqlstate, str):
-        kind = sqlstate[:2]
-        if kind in _BAD_INPUT_CLASSES:
+        kind = _SQLSTATE_CLASSES.get(sqlstate[:2])
+        if kind == "input":
             return ValidationFailed(UNSTORABLE)
-        if kind in _CONFLICT_CLASSES:
+        if kind == "conflict":
             return _conflict()
-        if kind in _UNAVAILABLE_CLASSES:
-            return _unavailable("The database is unavailable; try again shortly.")
-        if kind in _RETRY_CLASSES:
+        if kind == "retry":
             return _unavailable(
                 "The database aborted this request in a conflict with another one; retry it."
             )
-        return None
+        return _unavailable() if kind == "down" else None
     if isinstance(exc, asyncpg.InterfaceError | OSError | TimeoutError):
         # The connection died under a query, or could not be made (refused, timed out).
-        return _unavailable("The database is unavailable; try again shortly.")
+        return _unavailable()
     return None
 
 
@@ -336,7 +328,7 @@ def _sqlalchemy_class(exc: BaseException) -> AppError | None:
     if isinstance(exc, sa_exc.DataError):
         return ValidationFailed(UNSTORABLE)
     if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
-        return _unavailable("The database is unavailable; try again shortly.")
+        return _unavailable()
     return None
 
 
@@ -344,7 +336,7 @@ def _conflict() -> Conflict:
     return Conflict("The request conflicts with a concurrent change.")
 
 
-def _unavailable(message: str) -> ServiceUnavailable:
+def _unavailable(message: str = "The database is unavailable; try again shortly.") -> AppError:
     return ServiceUnavailable(message, headers={"Retry-After": "1"})
 
 

@@ -5,10 +5,9 @@
   schemes are declared here: each operation whose dependencies include ``current_user`` needs
   ``bearerAuth``; ``optional_user`` makes it optional (the signed file URL is the alternative);
   the callback needs ``callbackApiKey`` (``X-API-Key``). Derived from the routes, so a new
-  endpoint is declared the way its dependencies say; a plain handler (``routes.PlainRoute``)
-  declares what it checks with ``routes.plain_operation``.
-* **Schemas of bodies read by hand** (the callback's, validated after its signature is checked;
-  those of the plain handlers).
+  endpoint is declared the way its dependencies say; a handler that reads the request itself
+  (the plain handlers, the callback) declares what it checks with ``routes.plain_operation``.
+* **Schemas of bodies read by hand** (``routes.plain_operation``'s).
 
 The document is built once, on first request of ``/openapi.json``.
 """
@@ -22,11 +21,9 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
 
 from interview_jobs.api.deps import current_user, optional_user
-from interview_jobs.api.routes import PLAIN_BODIES, SECURITY, PlainRoute, iter_endpoints
-from interview_jobs.contracts.callback import CALLBACK_PATH, CallbackRequest
+from interview_jobs.api.routes import PLAIN_BODIES, SECURITY, iter_endpoints
 from interview_jobs.contracts.forward import API_KEY_HEADER
 
 SECURITY_SCHEMES: dict[str, Any] = {
@@ -46,11 +43,9 @@ def _calls(dependant: Dependant) -> set[Callable[..., Any]]:
 
 def route_auth(route: APIRoute, path: str) -> str:
     """``"bearer"``, ``"optional-bearer"``, ``"callback"`` or ``"none"``: what a route needs."""
-    if path == CALLBACK_PATH:
-        return "callback"
-    if isinstance(route, PlainRoute):
-        declared = (route.openapi_extra or {}).get("security")
-        return next((auth for auth, value in SECURITY.items() if value == declared), "none")
+    declared = (route.openapi_extra or {}).get("security")
+    if declared is not None:  # a handler that reads the request itself (routes.plain_operation)
+        return next(auth for auth, value in SECURITY.items() if value == declared)
     calls = _calls(route.dependant)
     if current_user in calls:
         return "bearer"
@@ -66,11 +61,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     components = document.setdefault("components", {})
     components["securitySchemes"] = SECURITY_SCHEMES
     schemas = components.setdefault("schemas", {})
-    bodies: dict[str, type[BaseModel]] = {
-        "CallbackRequest": CallbackRequest,
-        **PLAIN_BODIES,
-    }
-    for name, model in bodies.items():
+    for name, model in PLAIN_BODIES.items():
         schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
         for def_name, definition in schema.pop("$defs", {}).items():
             schemas.setdefault(def_name, definition)

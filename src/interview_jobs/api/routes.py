@@ -61,8 +61,9 @@ def plain_operation(
     headers: tuple[tuple[str, str], ...] = (),
     body: type[BaseModel] | None = None,
 ) -> dict[str, Any]:
-    """``openapi_extra`` of a PlainRoute: what its handler reads — path parameters (strings),
-    optional headers (name, description), a JSON body — and the credentials it checks."""
+    """``openapi_extra`` of a route whose handler reads the request itself (a PlainRoute, the
+    callback): what it reads — path parameters (strings), optional headers (name, description),
+    a JSON body — and the credentials it checks."""
     operation: dict[str, Any] = {
         "parameters": [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}

@@ -43,26 +43,11 @@ router = APIRouter(
 )
 callback_router = APIRouter(tags=["callback"])
 
-# The callback's body is read raw (its signature covers the exact bytes), then validated as a
-# CallbackRequest: declared here. The schema itself is added by interview_jobs.api.openapi.
-_CALLBACK_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/CallbackRequest"}}
-        },
-    },
-    "parameters": [
-        {
-            "name": name,
-            "in": "header",
-            "required": False,
-            "schema": {"type": "string"},
-            "description": "Standard Webhooks header (required when WEBHOOK_SECRET is set)",
-        }
-        for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
-    ],
-}
+# The callback reads its body raw (its signature covers the exact bytes), then validates it.
+_WEBHOOK_HEADERS = tuple(
+    (name, "Standard Webhooks header (required when WEBHOOK_SECRET is set)")
+    for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+)
 
 
 # ---- job creation and the status poll: plain handlers (routes.PlainRoute) ----
@@ -219,7 +204,7 @@ async def job_events(
     CALLBACK_PATH,
     response_model=CallbackResponse,
     responses=error_responses(400, 401, 404, 409, 422, 503),
-    openapi_extra=_CALLBACK_BODY,
+    openapi_extra=plain_operation(auth="callback", headers=_WEBHOOK_HEADERS, body=CallbackRequest),
 )
 async def analysis_callback(
     request: Request, session: SessionDep, ctx: ContextDep

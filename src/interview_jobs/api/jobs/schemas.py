@@ -230,27 +230,19 @@ def _zoneless(moment: datetime) -> str:
 
 
 def _shown(job: JobRow) -> dict[str, Any]:
-    """The fields of :class:`JobOut` for a job row."""
-    return {
-        "id": job.id,
-        "job_id": job.job_id,
-        "user_id": job.user_id,
-        "status": job.status,
+    """The fields of :class:`JobOut` for a job row: its columns of the same names, and those
+    derived from them."""
+    return {name: getattr(job, name) for name in _SAME_AS_ROW} | {
         "message": status_message(job.status, job.error_message),
-        "analysis_type": job.analysis_type,
-        "video_url": job.video_url,
-        "file_id": job.file_id,
-        "file_name": job.file_name,
-        "created_at": job.created_at,
-        "updated_at": job.updated_at,
-        "error_message": job.error_message,
-        "progress": job.progress,
         "phase": shown_phase(job),
-        "attempt": job.attempt,
         "estimated_completion_time": job.estimated_completion_at,
         "questions": json.loads(job.questions) if job.questions is not None else None,
         "video_deleted_at": job.video_deleted_at,
     }
+
+
+_DERIVED = {"message", "phase", "estimated_completion_time", "questions"}
+_SAME_AS_ROW = [name for name in JobOut.model_fields if name not in _DERIVED]
 
 
 def shown_phase(job: JobRow) -> Phase | None:

@@ -332,20 +332,3 @@ class ShareComment(Base):
 def table(model: type[Base]) -> Table:
     """The model's Core table (typed), for the Core statements of the hot paths."""
     return cast(Table, model.__table__)
-
-
-__all__ = [
-    "AppliedWebhook",
-    "Base",
-    "FileUpload",
-    "IdempotencyKey",
-    "InterviewJob",
-    "JobAnswer",
-    "JobSummary",
-    "OutboxEntry",
-    "ReportShare",
-    "ShareComment",
-    "User",
-    "table",
-    "utcnow",
-]
