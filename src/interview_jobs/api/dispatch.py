@@ -308,18 +308,14 @@ class Dispatcher:
         self, session: AsyncSession, job_pk: int, attempt: int, message: str, now: datetime
     ) -> bool:
         """Move the job (still on ``attempt``) to FAILED with ``message``; whether it changed."""
+        values = {"error_message": message}
         failed = await transition(
             session,
             self.ctx.feed,
             job_pk,
             JobStatus.FAILED,
             attempt=attempt,
-            values={
-                "error_message": message,
-                "deadline_at": None,
-                "finished_at": now,
-                "estimated_completion_at": None,
-            },
+            values=values,
             now=now,
         )
         return failed is not None
@@ -328,8 +324,7 @@ class Dispatcher:
     async def housekeeping(self, now: datetime) -> None:
         retention = now - timedelta(seconds=self.settings.idempotency_ttl_seconds)
         async with self.ctx.db.transaction() as session:
-            await job_repository.purge_idempotency(session, retention)
-            await job_repository.purge_webhooks(session, retention)
+            await job_repository.purge(session, retention)
 
 
 async def _text(response: aiohttp.ClientResponse) -> str:

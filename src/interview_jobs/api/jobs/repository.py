@@ -302,10 +302,6 @@ async def drop_idempotency(driver: Driver, user_id: int, key: str, job_id: str) 
     await driver.write(_DROP_KEY, {"user_id": user_id, "key": key, "job_id": job_id})
 
 
-async def purge_idempotency(session: AsyncSession, older_than: datetime) -> None:
-    await session.execute(_PURGE_KEYS, {"older_than": older_than})
-
-
 # ---- other writes (in the caller's session) ----
 _INSERT_OUTBOX = insert(outbox)
 _DELETE_JOB = delete(jobs).where(jobs.c.id == bindparam("job_pk"))
@@ -313,26 +309,15 @@ _DELETE_OUTBOX = delete(outbox).where(outbox.c.job_pk == bindparam("job_pk"))
 _DELETE_OUTBOX_OF_ATTEMPT = _DELETE_OUTBOX.where(outbox.c.attempt == bindparam("attempt"))
 
 
-async def add_outbox(
-    session: AsyncSession, job_pk: int, attempt: int, available_at: datetime
-) -> None:
-    await session.execute(
-        _INSERT_OUTBOX,
-        {
-            "job_pk": job_pk,
-            "attempt": attempt,
-            "available_at": available_at,
-            "created_at": available_at,
-            "tries": 0,
-        },
-    )
+async def add_outbox(session: AsyncSession, job_pk: int, attempt: int, at: datetime) -> None:
+    values = {"job_pk": job_pk, "attempt": attempt, "available_at": at, "created_at": at}
+    await session.execute(_INSERT_OUTBOX, {**values, "tries": 0})
 
 
 async def delete_job(session: AsyncSession, job_pk: int) -> None:
-    # The job's row first (its outbox rows go with it, ON DELETE CASCADE): locks are taken
-    # jobs-then-outbox by every writer, so that none deadlocks with another.
+    # Its outbox rows go with it (ON DELETE CASCADE): locks taken jobs-then-outbox, as by every
+    # writer, so that none deadlocks with another.
     await session.execute(_DELETE_JOB, {"job_pk": job_pk})
-    await session.execute(_DELETE_OUTBOX, {"job_pk": job_pk})
 
 
 async def drop_outbox(session: AsyncSession, job_pk: int, attempt: int | None = None) -> None:
@@ -363,7 +348,9 @@ async def remember_webhook(
     await session.execute(stmt, {"webhook_id": webhook_id, "job_id": job_id, "applied_at": now})
 
 
-async def purge_webhooks(session: AsyncSession, older_than: datetime) -> None:
+async def purge(session: AsyncSession, older_than: datetime) -> None:
+    """Forget Idempotency-Keys and applied webhook ids older than ``older_than``."""
+    await session.execute(_PURGE_KEYS, {"older_than": older_than})
     await session.execute(_PURGE_WEBHOOKS, {"older_than": older_than})
 
 

@@ -190,15 +190,7 @@ def analysis_of(job: JobDetailRow) -> dict[str, Any] | None:
 # ---- cancel, delete ----
 async def cancel(ctx: AppContext, session: AsyncSession, user: AuthUser, job_id: str) -> JobRow:
     job = await read(ctx.db.driver, user, job_id)
-    now = utcnow()
-    cancelled = await transition(
-        session,
-        ctx.feed,
-        job.id,
-        JobStatus.CANCELLED,
-        values={"deadline_at": None, "finished_at": now, "estimated_completion_at": None},
-        now=now,
-    )
+    cancelled = await transition(session, ctx.feed, job.id, JobStatus.CANCELLED)
     if cancelled is None:
         current = await repository.read_job(ctx.db.driver, user.id, job_id)
         status = current.status if current is not None else job.status
@@ -328,7 +320,7 @@ async def _apply(
                 settings, now, body.duration_seconds, max(body.progress or 0, job.progress or 0)
             )
     else:
-        values.update(finished_at=now, deadline_at=None, estimated_completion_at=now)
+        values["estimated_completion_at"] = now
         if target is JobStatus.COMPLETED:
             values.update(
                 detailed_analysis=json.dumps(analysis, separators=(",", ":")),

@@ -52,15 +52,18 @@ async def transition(
 ) -> JobRow | None:
     """Move the job to ``target`` if its current status allows it (and it is still on
     ``attempt``): the job as it is now, or None if this call changed nothing."""
+    now = now or utcnow()
     values = dict(values or {})
     if target is not JobStatus.PROCESSING:
         # A phase is what a worker reported of the current attempt: a job that is queued again
         # (attempt+1) or over has none.
         values.setdefault("phase", None)
+    if target.is_terminal:  # over: no deadline, no estimate (unless ``values`` say otherwise)
+        values = {"finished_at": now, "deadline_at": None, "estimated_completion_at": None} | values
     stmt = (
         update(jobs)
         .where(jobs.c.id == job_pk, jobs.c.status.in_(ALLOWED_SOURCES[target]))
-        .values(status=target, updated_at=now or utcnow(), **values)
+        .values(status=target, updated_at=now, **values)
         .returning(*JOB_COLUMNS)
     )
     if attempt is not None:
