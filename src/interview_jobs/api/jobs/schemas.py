@@ -210,17 +210,12 @@ class SeedJobDetailOut(CamelModel):
 
     @classmethod
     def of_detail(cls, job: JobDetailRow) -> Self:
+        derived = {"message", "created_at", "updated_at"}
         return cls(
-            job_id=job.job_id,
-            status=job.status,
+            **{name: getattr(job, name) for name in cls.model_fields if name not in derived},
             message=status_message(job.status, job.error_message),
             created_at=_zoneless(job.created_at),
             updated_at=_zoneless(job.updated_at),
-            detailed_analysis=job.detailed_analysis,
-            error_message=job.error_message,
-            analysis_type=job.analysis_type,
-            video_url=job.video_url,
-            file_id=job.file_id,
         )
 
 

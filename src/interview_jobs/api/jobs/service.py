@@ -12,7 +12,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import case
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,10 +36,14 @@ from interview_jobs.contracts.common import AnalysisType, JobStatus
 from interview_jobs.contracts.questions import QuestionTimeError, check_times
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+R = TypeVar("R", bound=JobRow)
 
 
-def job_not_found(job_id: str) -> NotFound:
-    return NotFound(f"No job {job_id}.")
+def found(job: R | None, job_id: str) -> R:
+    """``job``, or NotFound if there is none (or it is someone else's: the same answer)."""
+    if job is None:
+        raise NotFound(f"No job {job_id}.")
+    return job
 
 
 # ---- creation ----
@@ -153,17 +157,11 @@ async def _earlier_job(
 
 # ---- reads ----
 async def read(reads: ReadSession, user: AuthUser, job_id: str) -> JobRow:
-    job = await repository.read_job(reads, user.id, job_id)
-    if job is None:
-        raise job_not_found(job_id)
-    return job
+    return found(await repository.read_job(reads, user.id, job_id), job_id)
 
 
 async def read_detail(reads: ReadSession, user: AuthUser, job_id: str) -> JobDetailRow:
-    job = await repository.read_detail(reads, user.id, job_id)
-    if job is None:
-        raise job_not_found(job_id)
-    return job
+    return found(await repository.read_detail(reads, user.id, job_id), job_id)
 
 
 async def list_jobs(
@@ -230,10 +228,7 @@ class CallbackOutcome:
 
 
 async def _callback_job(ctx: AppContext, job_id: str) -> CallbackJobRow:
-    job = await repository.read_for_callback(ctx.db.driver, job_id)
-    if job is None:
-        raise job_not_found(job_id)
-    return job
+    return found(await repository.read_for_callback(ctx.db.driver, job_id), job_id)
 
 
 async def apply_callback(
