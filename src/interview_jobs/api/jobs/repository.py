@@ -382,7 +382,8 @@ async def overdue_jobs(
 # ---- the dispatcher: forwards ----
 @dataclass(frozen=True, slots=True)
 class DueForward:
-    """An outbox row claimed for forwarding, with what the forward says."""
+    """An outbox row claimed for forwarding (its first four fields), with what the forward says
+    (the job's columns of the same names)."""
 
     outbox_id: int
     job_pk: int
@@ -402,21 +403,10 @@ async def claim_due_forwards(
     """Take the due outbox rows: push their ``available_at`` out to ``lease_until`` (so no other
     dispatcher takes them meanwhile) and drop those whose job moved on (terminal, or another
     attempt)."""
+    forward = [outbox.c.id, outbox.c.job_pk, outbox.c.attempt, outbox.c.tries]
+    of_job = [jobs.c[f.name] for f in fields(DueForward)[len(forward) :]]  # by name
     stmt = (
-        select(
-            outbox.c.id,
-            outbox.c.job_pk,
-            outbox.c.attempt,
-            outbox.c.tries,
-            jobs.c.job_id,
-            jobs.c.user_id,
-            jobs.c.video_url,
-            jobs.c.file_id,
-            jobs.c.analysis_type,
-            jobs.c.questions,
-            jobs.c.status,
-            jobs.c.attempt.label("job_attempt"),
-        )
+        select(*forward, *of_job, jobs.c.status, jobs.c.attempt.label("job_attempt"))
         .join(jobs, jobs.c.id == outbox.c.job_pk)
         .where(outbox.c.available_at <= now)
         .order_by(outbox.c.available_at)
@@ -435,7 +425,7 @@ async def claim_due_forwards(
             .where(outbox.c.id.in_([r.id for r in live]))
             .values(available_at=lease_until)
         )
-    return [DueForward(*row[:10]) for row in live]
+    return [DueForward(*row[: len(forward) + len(of_job)]) for row in live]
 
 
 async def forwards_accepted(
