@@ -23,6 +23,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from interview_jobs.api.deps import current_user, optional_user
+from interview_jobs.api.errors import error_responses
 from interview_jobs.api.routes import PLAIN_BODIES, SECURITY, iter_endpoints
 from interview_jobs.contracts.forward import API_KEY_HEADER
 
@@ -77,7 +78,18 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             operation = document["paths"][endpoint.path].get(method.lower())
             if operation is not None:
                 operation["security"] = security
+    # Every JSON body may not parse (400) or come as another media type (415): errors.py answers
+    # both for any route, so every such operation declares them.
+    for operation in (op for item in document["paths"].values() for op in item.values()):
+        if "application/json" in operation.get("requestBody", {}).get("content", {}):
+            for code in (400, 415):
+                operation["responses"].setdefault(str(code), _error_response(code))
     return document
+
+
+def _error_response(code: int) -> dict[str, Any]:
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    return {"description": error_responses(code)[code]["description"], "content": content}
 
 
 def install_openapi(app: FastAPI) -> None:

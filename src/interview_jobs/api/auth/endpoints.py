@@ -68,7 +68,7 @@ async def update_me(
     "/me",
     status_code=204,
     response_class=Response,
-    responses=error_responses(400, 401, 403, 404, 415, 422, 429),
+    responses=error_responses(401, 403, 404, 422, 429),
 )
 async def delete_me(
     body: AccountDeletion, request: Request, user: CurrentUser, session: SessionDep, ctx: ContextDep
