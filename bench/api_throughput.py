@@ -598,7 +598,7 @@ async def _truncate_postgres(dsn: str) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(dsn)
-    await conn.execute("TRUNCATE outbox, idempotency_keys, interview_jobs")
+    await conn.execute("TRUNCATE outbox, idempotency_keys, interview_jobs CASCADE")
     await conn.close()
 
 
