@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from interview_jobs.api.deps import ContextDep, CurrentUser, ReadsDep
@@ -53,10 +53,14 @@ async def export(
 
 @router.get(
     "/api/interview/job/{job_id}/report.html",
-    response_class=HTMLResponse,
-    responses={200: {"content": {"text/html": {}}}, **error_responses(404)},
+    # Response, not HTMLResponse: the errors stay declared (and sent) as JSON.
+    response_class=Response,
+    responses={
+        200: {"content": {"text/html": {}}, "description": "The report"},
+        **error_responses(404),
+    },
 )
-async def report_html(job_id: str, user: CurrentUser, reads: ReadsDep) -> HTMLResponse:
+async def report_html(job_id: str, user: CurrentUser, reads: ReadsDep) -> Response:
     """(ext) The job's report as one self-contained HTML file (no script, no external asset;
     prints cleanly), to keep or to send."""
     job = await job_service.read_detail(reads, user, job_id)
