@@ -20,10 +20,11 @@ import importlib.util
 import json
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -232,18 +233,37 @@ def _verify(path: Path, expected: str) -> None:
         )
 
 
-_model: MiniLM | None = None
-_lock = threading.Lock()
+T = TypeVar("T")
 
 
-def model() -> MiniLM:
-    """The process's MiniLM, loaded (and its files verified) on first use."""
-    global _model
-    if _model is None:
-        with _lock:
-            if _model is None:
-                _model = MiniLM(model_dir())
-    return _model
+def once(load: Callable[[], T]) -> Callable[[], T]:
+    """``load`` run on the first call only, under a lock (the content models are loaded once per
+    process, whichever thread asks first); later calls return what it returned."""
+    lock = threading.Lock()
+    loaded: list[T] = []
+
+    def get() -> T:
+        if not loaded:
+            with lock:
+                if not loaded:
+                    loaded.append(load())
+        return loaded[0]
+
+    return get
+
+
+def shipped(file_name: str, load: Callable[[Path], T]) -> Callable[[], T]:
+    """The weights file ``file_name`` of ``content/data``, read by ``load`` once (:func:`once`)."""
+
+    def read() -> T:
+        with resources.as_file(resources.files(__package__).joinpath("data", file_name)) as path:
+            return load(path)
+
+    return once(read)
+
+
+# The process's MiniLM, loaded (and its files verified) on first use.
+model = once(lambda: MiniLM(model_dir()))
 
 
 def embed(sentences: Sequence[str]) -> Array:

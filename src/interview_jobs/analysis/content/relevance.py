@@ -11,11 +11,9 @@ in for them, as in training, where every pair is seen both with and without its 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -140,19 +138,8 @@ def load_weights(path: Any) -> Weights:
     return weights
 
 
-_weights: Weights | None = None
-_lock = threading.Lock()
-
-
-def weights() -> Weights:
-    global _weights
-    if _weights is None:
-        with _lock:
-            if _weights is None:
-                source = resources.files(__package__).joinpath("data", WEIGHTS_FILE)
-                with resources.as_file(source) as path:
-                    _weights = load_weights(path)
-    return _weights
+# The shipped weights, loaded on first use.
+weights = embedding.shipped(WEIGHTS_FILE, load_weights)
 
 
 @lru_cache(maxsize=256)

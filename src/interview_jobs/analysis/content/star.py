@@ -13,10 +13,8 @@ probability above which the part counts as present, chosen on the training data 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -215,20 +213,8 @@ def load_weights(path: Any) -> Weights:
     return weights
 
 
-_weights: Weights | None = None
-_lock = threading.Lock()
-
-
-def weights() -> Weights:
-    """The shipped weights, loaded on first use."""
-    global _weights
-    if _weights is None:
-        with _lock:
-            if _weights is None:
-                source = resources.files(__package__).joinpath("data", WEIGHTS_FILE)
-                with resources.as_file(source) as path:
-                    _weights = load_weights(path)
-    return _weights
+# The shipped weights, loaded on first use.
+weights = embedding.shipped(WEIGHTS_FILE, load_weights)
 
 
 def _thresholds() -> dict[str, float]:
