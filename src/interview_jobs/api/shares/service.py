@@ -1,13 +1,14 @@
 """Rules of sharing: a link per (job, expiry, comments allowed), opened by its token alone.
 
 Tokens are 256 bits from :mod:`secrets`; only their SHA-256 is stored, so a copy of the database
-opens nothing. A link that is unknown, revoked or expired answers 404 — the same answer, at once.
+opens nothing. A link is found by the digest of its token: what the lookup's timing could tell is
+about the digest, never the token (this is the constant-time comparison: the token itself is never
+compared). A link that is unknown, revoked or expired answers 404 — the same answer, at once.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from collections.abc import Sequence
 from datetime import timedelta
@@ -136,7 +137,7 @@ async def open_share(
             .where(ReportShare.token_sha256 == digest)
         )
     ).first()
-    if row is None or not hmac.compare_digest(row[0].token_sha256, digest):
+    if row is None:
         raise NotFound(GONE)
     share, job_id = row
     if state_of(share) != "active":
