@@ -118,3 +118,16 @@ async def test_one_report_downloads_as_a_page_that_runs_and_loads_nothing(
     assert "Solid." in r.text and "@media print" in r.text
     other = await client.get(f"/api/interview/job/{mine['done']}/report.html", headers=bob)
     assert other.status_code == 404
+
+
+async def test_the_export_pages_through_many_jobs(
+    client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    from interview_jobs.api.export.archive import PAGE
+
+    made = {(await create_job(client, alice))["jobId"] for _ in range(PAGE + 5)}
+    archive = unzip(await client.get("/api/export", headers=alice))
+    assert {j["jobId"] for j in json.loads(archive.read("jobs.json"))} == made
+    reports = {n.removeprefix("reports/").removesuffix(".html") for n in archive.namelist()
+               if n.startswith("reports/")}  # fmt: skip
+    assert reports == made

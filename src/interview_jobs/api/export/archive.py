@@ -116,34 +116,19 @@ async def archive(ctx: AppContext, user: AuthUser, *, videos: bool) -> AsyncIter
         zf.writestr("comments.json", _json(left))
         yield sink.drain()
 
-        # jobs.json as one array, written job by job; a report per job beside it
-        reports: list[tuple[str, str]] = []
+        # jobs.json as one array, written job by job; then a report per job (a second pass, so
+        # that neither is ever held whole)
         with zf.open("jobs.json", "w") as entry:
             entry.write(b"[")
-            first, before = True, None
-            while True:
-                page = await jobs.read_page(
-                    ctx.db.driver, user.id, status=None, before=before, limit=PAGE
-                )
-                for row in page:
-                    detail = await jobs.read_detail(ctx.db.driver, user.id, row.job_id)
-                    if detail is None:  # deleted meanwhile
-                        continue
-                    analysis = analysis_of(detail)
-                    shown = JobDetailOut.of_detail(detail, analysis).model_dump(
-                        mode="json", by_alias=True
-                    )
-                    entry.write((b"" if first else b",") + _json(shown))
-                    first = False
-                    reports.append((row.job_id, render(shown, analysis)))
-                if len(page) < PAGE:
-                    break
-                before = page[-1]
+            first = True
+            async for _, shown, _ in _jobs(ctx, user):
+                entry.write((b"" if first else b",") + _json(shown))
+                first = False
                 yield sink.drain()
             entry.write(b"]")
-        for job_id, html in reports:
-            zf.writestr(f"reports/{job_id}.html", html)
-        yield sink.drain()
+        async for job_id, shown, analysis in _jobs(ctx, user):
+            zf.writestr(f"reports/{job_id}.html", render(shown, analysis))
+            yield sink.drain()
 
         if videos:
             for upload in uploads:
@@ -158,3 +143,23 @@ async def archive(ctx: AppContext, user: AuthUser, *, videos: bool) -> AsyncIter
                         entry.write(chunk)
                         yield sink.drain()
     yield sink.drain()  # the central directory
+
+
+async def _jobs(
+    ctx: AppContext, user: AuthUser
+) -> AsyncIterator[tuple[str, dict[str, Any], dict[str, Any] | None]]:
+    """Every job of the user, newest first, a page at a time: (jobId, the job as the detail
+    endpoint shows it, its analysis)."""
+    before = None
+    while True:
+        page = await jobs.read_page(ctx.db.driver, user.id, status=None, before=before, limit=PAGE)
+        for row in page:
+            detail = await jobs.read_detail(ctx.db.driver, user.id, row.job_id)
+            if detail is None:  # deleted meanwhile
+                continue
+            analysis = analysis_of(detail)
+            shown = JobDetailOut.of_detail(detail, analysis).model_dump(mode="json", by_alias=True)
+            yield row.job_id, shown, analysis
+        if len(page) < PAGE:
+            return
+        before = page[-1]
