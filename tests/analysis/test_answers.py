@@ -250,6 +250,14 @@ def test_two_voices_the_interviewer_asks_the_candidate_answers(
             pause["start"] < q.end - 0.3 and pause["end"] > q.start + 0.3 for q in asked
         ), pause
     assert 100 <= speech["wordsPerMinute"] <= 220
+    # … and the voice is the candidate's (Piper's man), not the interviewer's (espeak's f3)
+    floor, ceiling = speech["pitch"]["rangeHz"]
+    mine, theirs = (
+        _pitch_mean(two_voices.path, two_voices.of(who), floor, ceiling)
+        for who in ("candidate", "interviewer")
+    )
+    assert theirs > 1.3 * mine  # the two voices differ, or this would test nothing
+    assert abs(speech["pitch"]["meanHz"] - mine) <= 0.1 * mine, (speech["pitch"], mine, theirs)
     for answer in answers:
         assert 0 <= answer["score"] <= 100 and answer["deliveryScore"] is not None
         assert answer["content"]["length"]["words"] > 10
@@ -264,6 +272,24 @@ def test_two_voices_the_interviewer_asks_the_candidate_answers(
     printed = console.export_text()
     assert "Answers (split by speakers)" in printed and "Q2" in printed
     assert "What would you do differently" in printed
+
+
+def _pitch_mean(path: Path, turns: list[Any], floor: float, ceiling: float) -> float:
+    """Praat's mean pitch (between ``floor`` and ``ceiling``) over the audio of ``turns`` only."""
+    import numpy as np
+    import parselmouth
+
+    from interview_jobs.analysis.media import SAMPLE_RATE, iter_audio
+
+    audio = np.concatenate([b.samples for b in iter_audio(path)]).astype(np.float64)
+    values = []
+    for turn in turns:
+        part = audio[int(turn.start * SAMPLE_RATE) : int(turn.end * SAMPLE_RATE)]
+        sound = parselmouth.Sound(part, sampling_frequency=SAMPLE_RATE)
+        f0 = sound.to_pitch(time_step=0.01, pitch_floor=floor, pitch_ceiling=ceiling)
+        hz = f0.selected_array["frequency"]
+        values.append(hz[hz > 0])
+    return float(np.concatenate(values).mean())
 
 
 ONE_VOICE_QUESTIONS = [

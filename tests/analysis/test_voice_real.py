@@ -81,3 +81,25 @@ def test_speaker_range_rule() -> None:
     assert speaker_range(np.full(100, 40.0)) == (60.0, 168.0)
     # too little voice to tell: Praat's usual range
     assert speaker_range(np.full(10, 200.0)) == DEFAULT_RANGE_HZ
+
+
+def test_voice_over_part_of_the_recording_counts_only_the_frames_inside() -> None:
+    """Two "voices" (harmonic tones at 120 and 220 Hz, 3 s each, fed as two blocks): the figures
+    over each one's span are that voice's, the whole recording's lie between."""
+    t = np.arange(int(3 * SAMPLE_RATE)) / SAMPLE_RATE
+
+    def tone(hz: float) -> NDArray[Any]:
+        return sum(0.3 / k * np.sin(2 * np.pi * hz * k * t) for k in (1, 2, 3)).astype(np.float32)
+
+    analyzer = VoiceAnalyzer()
+    analyzer.feed(AudioBlock(tone(120.0), 0.0))
+    analyzer.feed(AudioBlock(tone(220.0), 3.0))
+    voice = analyzer.finish()
+    low, high = voice.over([(0.0, 3.0)]), voice.over([(3.0, 6.0)])
+    assert low.pitch_mean_hz == pytest.approx(120.0, rel=0.03)
+    assert high.pitch_mean_hz == pytest.approx(220.0, rel=0.03)
+    assert voice.pitch_mean_hz == pytest.approx(170.0, rel=0.05)
+    assert low.voiced_seconds + high.voiced_seconds == pytest.approx(voice.voiced_seconds)
+    assert (low.pitch_std_semitones or 0.0) < 0.5 < (voice.pitch_std_semitones or 0.0)
+    # a span without voiced frames has no figure rather than a made-up one
+    assert voice.over([(10.0, 12.0)]).pitch_mean_hz is None

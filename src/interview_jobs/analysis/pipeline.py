@@ -30,6 +30,7 @@ from interview_jobs.analysis.content.assess import (
     ContentModels,
     assess_answers,
     candidate_speech,
+    candidate_voice,
     load_content_models,
     remembering,
 )
@@ -370,6 +371,8 @@ class Analyzer:
             speakers: SpeakerFindings | None = run.findings.get("speakers")
             speech = candidate_speech(speech, speakers)
             run.findings["candidate_speech"] = speech
+            if "voice" in run.findings:
+                run.findings["candidate_voice"] = candidate_voice(run.findings["voice"], speakers)
             transcript = speech.text
             for name, function in TEXT_ANALYZERS:
                 t0 = time.perf_counter()
@@ -562,7 +565,8 @@ class Analyzer:
         info = run.info
         duration = self._duration(run)
         speech: SpeechFindings | None = run.findings.get("candidate_speech")
-        voice: VoiceFindings | None = run.findings.get("voice")
+        # with two voices, the candidate's turns only (set beside candidate_speech)
+        voice: VoiceFindings | None = run.findings.get("candidate_voice", run.findings.get("voice"))
         text: TextFindings | None = run.findings.get("text")
         visual: VisualFindings | None = run.findings.get("visual")
         scored = score_all(

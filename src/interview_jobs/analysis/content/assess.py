@@ -254,7 +254,7 @@ def _delivery(
     visual: VisualFindings | None,
     options: AnalysisOptions,
 ) -> tuple[dict[str, Any], float | None, list[Feedback]]:
-    """The delivery rubric over the answer's span (voice: the recording's, measured once)."""
+    """The delivery rubric over the answer's span (voice too: the frames inside it)."""
     sub_speech = _span_speech(speech, answer.start, answer.end, answer.words)
     sub_visual = None
     if visual is not None:
@@ -266,7 +266,7 @@ def _delivery(
         duration=answer.duration,
         options=options,
         speech=sub_speech,
-        voice=voice,
+        voice=voice.over([(answer.start, answer.end)]) if voice is not None else None,
         text=text,
         visual=sub_visual,
     )
@@ -446,3 +446,11 @@ def candidate_speech(speech: SpeechFindings, speakers: Any) -> SpeechFindings:
         turns=mine,
         others=others,
     )
+
+
+def candidate_voice(voice: VoiceFindings, speakers: Any) -> VoiceFindings:
+    """``voice`` over the candidate's turns when the speakers stage found several voices (the
+    interviewer's pitch and loudness are not the candidate's)."""
+    if speakers is None or speakers.voices < 2 or speakers.candidate is None:
+        return voice
+    return voice.over([(t.start, t.end) for t in speakers.turns if t.speaker == speakers.candidate])
