@@ -36,7 +36,7 @@ from interview_jobs.analysis.content.measures import (
 )
 from interview_jobs.analysis.errors import AnalysisError
 from interview_jobs.analysis.fillers import Word
-from interview_jobs.analysis.report import render_report
+from interview_jobs.client.render import report_renderable
 from interview_jobs.contracts.analysis import AnalysisResult
 from tests.conftest import require
 from tests.media.dialogue import DialogueTruth, make_interview
@@ -268,7 +268,7 @@ def test_two_voices_the_interviewer_asks_the_candidate_answers(
     assert answers[0]["content"]["specificity"]["numbers"] >= 1
     # the CLI's report prints the answers
     console = Console(record=True, width=140)
-    render_report(result, console)
+    console.print(report_renderable(result))
     printed = console.export_text()
     assert "Answers (split by speakers)" in printed and "Q2" in printed
     assert "What would you do differently" in printed

@@ -78,7 +78,7 @@ def analyze(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from interview_jobs.analysis import AnalysisError, AnalysisOptions, Analyzer
-    from interview_jobs.analysis.report import render_report
+    from interview_jobs.client.render import report_renderable
     from interview_jobs.config import Settings
 
     err = Console(stderr=True)
@@ -143,4 +143,4 @@ def analyze(
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     else:
-        render_report(result, Console())
+        Console().print(report_renderable(result))

@@ -138,26 +138,39 @@ def _num(value: Any, digits: int = 0) -> str:
     return f"{value:.{digits}f}"
 
 
-def report_renderable(detail: dict[str, Any]) -> Group:
-    """The whole report of a COMPLETED job's detail as one printable group."""
-    report: dict[str, Any] = detail.get("detailedAnalysis") or {}
+def _label(name: str) -> str:
+    """A sub-score's key in words ("eyeContact" → "eye contact")."""
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in name).replace("_", " ")
+
+
+def report_renderable(report: dict[str, Any], job: dict[str, Any] | None = None) -> Group:
+    """The whole report of an analysis object as one printable group: `interview-jobs report`
+    (a COMPLETED job's ``detailedAnalysis``, with ``job`` for its header line) and
+    `interview-jobs analyze` (the offline result) print the same thing."""
     parts: list[Any] = []
+    metrics = report.get("metrics") or {}
     score = report.get("score")
     title = Text.assemble(
         ("Score ", "bold"),
         (f"{round(score)}" if isinstance(score, int | float) else "–", "bold green"),
         (" / 100", "dim"),
     )
-    header = Group(
-        title,
-        Text(
-            f"{video_name(detail)} · {detail.get('analysisType')} analysis · "
-            f"job {detail.get('jobId')}",
-            style="dim",
-        ),
-        Text(str(report.get("summary") or "")),
-    )
-    parts.append(Panel(header, title="Interview report", title_align="left"))
+    label = report.get("label") or f"Interview analysis ({report.get('analysisType')})"
+    lines: list[Any] = [title, Text(f"{label} — {clock(metrics.get('durationSeconds'))}")]
+    if job is not None:
+        lines.append(
+            Text(
+                f"{video_name(job)} · {job.get('analysisType')} analysis · job {job.get('jobId')}",
+                style="dim",
+            )
+        )
+    lines.append(Text(str(report.get("summary") or "")))
+    parts.append(Panel(Group(*lines), title="Interview report", title_align="left"))
+
+    answers = report.get("answers") or []
+    if answers:
+        parts.append(answers_table(answers, (report.get("answersSplit") or {}).get("method")))
+        parts += [answer_panel(answer) for answer in answers]
 
     subs = report.get("subScores")
     if isinstance(subs, dict) and subs:
@@ -168,9 +181,7 @@ def report_renderable(detail: dict[str, Any]) -> Group:
         for name, value in subs.items():
             if isinstance(value, int | float):
                 filled = round(value / 5)
-                table.add_row(
-                    str(name).replace("_", " "), "█" * filled + "·" * (20 - filled), f"{value:.0f}"
-                )
+                table.add_row(_label(str(name)), "█" * filled + "·" * (20 - filled), f"{value:.0f}")
         parts.append(table)
 
     feedback = report.get("feedback") or []
@@ -189,16 +200,40 @@ def report_renderable(detail: dict[str, Any]) -> Group:
             )
         parts.append(table)
 
-    answers = report.get("answers") or []
-    if answers:
-        parts.append(answers_table(answers))
+    table = Table(title="Measurements", title_justify="left", show_header=False, box=None)
+    table.add_column("what", style="dim")
+    table.add_column("value")
+    for name, value in _measurements(metrics):
+        table.add_row(name, escape(value))
+    parts.append(table)
 
-    metrics = report.get("metrics") or {}
+    transcript = report.get("transcript")
+    if isinstance(transcript, dict) and transcript.get("words"):
+        text = Text()
+        for word in transcript["words"]:
+            if word.get("kind") == "hesitation":
+                text.append("(…)", style="dim")  # a hesitation heard in the sound, not a word
+            else:
+                token = str(word.get("word", "")).strip()
+                text.append(token, style="bold magenta" if word.get("filler") else "")
+            text.append(" ")
+        parts.append(Panel(text, title="Transcript (fillers in bold)", title_align="left"))
+    timings = report.get("timingsSeconds") or {}
+    if timings:
+        parts.append(
+            Text("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()), style="dim")
+        )
+    return Group(*parts)
+
+
+def _measurements(metrics: dict[str, Any]) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = [("Length", clock(metrics.get("durationSeconds")))]
     speech = metrics.get("speech")
     if isinstance(speech, dict):
         fillers = speech.get("fillerWords") or {}
         pauses = speech.get("pauses") or {}
+        pitch = speech.get("pitch") or {}
+        loudness = speech.get("loudness") or {}
         by_word = ", ".join(f"{w} ×{n}" for w, n in (fillers.get("byWord") or {}).items())
         rows += [
             ("Pace", f"{_num(speech.get('wordsPerMinute'))} words per minute"),
@@ -213,29 +248,25 @@ def report_renderable(detail: dict[str, Any]) -> Group:
                 f"{pauses.get('count', '–')}, {_num(pauses.get('totalSeconds'), 1)} s in all, "
                 f"longest {_num(pauses.get('longestSeconds'), 1)} s",
             ),
+            (
+                "Pitch",
+                f"{_num(pitch.get('meanHz'))} Hz ± {_num(pitch.get('stdSemitones'), 1)} semitones",
+            ),
+            (
+                "Loudness",
+                f"{_num(loudness.get('meanDbfs'), 1)} dBFS ± {_num(loudness.get('stdDb'), 1)} dB",
+            ),
         ]
     visual = metrics.get("visual")
     if isinstance(visual, dict):
         rows += [
             ("Face visible", _pct(visual.get("facePresenceRatio"))),
             ("Eye contact", _pct(visual.get("eyeContactRatio"))),
+            ("Several faces", _pct(visual.get("multipleFacesRatio"))),
+            ("Framing", str((visual.get("framing") or {}).get("verdict", "–"))),
+            ("Lighting", str((visual.get("lighting") or {}).get("verdict", "–"))),
         ]
-    table = Table(title="Measurements", title_justify="left", show_header=False, box=None)
-    table.add_column("what", style="dim")
-    table.add_column("value")
-    for name, value in rows:
-        table.add_row(name, escape(value))
-    parts.append(table)
-
-    transcript = report.get("transcript")
-    if isinstance(transcript, dict) and transcript.get("words"):
-        text = Text()
-        for word in transcript["words"]:
-            token = str(word.get("word", "")).strip()
-            text.append(token, style="bold magenta" if word.get("filler") else "")
-            text.append(" ")
-        parts.append(Panel(text, title="Transcript (fillers in bold)", title_align="left"))
-    return Group(*parts)
+    return rows
 
 
 STAR_PARTS = ("situation", "task", "action", "result")
@@ -253,7 +284,11 @@ def star_strip(star: Any) -> Text:
     return text
 
 
-def answers_table(answers: list[dict[str, Any]]) -> Table:
+def _answer_label(answer: dict[str, Any]) -> str:
+    return f"Q{int(answer.get('index', 0)) + 1}" if answer.get("question") else "Answer"
+
+
+def answers_table(answers: list[dict[str, Any]], method: str | None = None) -> Table:
     """One row per answer: its question, time range, scores, STAR parts and relevance; the
     strongest and weakest marked."""
     scored = [a for a in answers if isinstance(a.get("score"), int | float)]
@@ -261,7 +296,8 @@ def answers_table(answers: list[dict[str, Any]]) -> Table:
     worst = min(scored, key=lambda a: a["score"]) if len(scored) > 1 else None
     if best is not None and worst is not None and best["score"] == worst["score"]:
         best = worst = None
-    table = Table(title="Answers", title_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
+    title = f"Answers (split by {method})" if method else "Answers"
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
     table.add_column("Q", no_wrap=True)
     table.add_column("Question", overflow="fold")
     table.add_column("Time", no_wrap=True)
@@ -276,7 +312,7 @@ def answers_table(answers: list[dict[str, Any]]) -> Table:
         mark = " (strongest)" if answer is best else " (weakest)" if answer is worst else ""
         content = answer.get("content") or {}
         table.add_row(
-            f"Q{int(answer.get('index', 0)) + 1}",
+            _answer_label(answer),
             Text.assemble(text, (mark, "bold")),
             f"{clock(answer.get('start'))}–{clock(answer.get('end'))}",
             _num(answer.get("score")),
@@ -288,8 +324,38 @@ def answers_table(answers: list[dict[str, Any]]) -> Table:
     return table
 
 
+def answer_panel(answer: dict[str, Any]) -> Panel:
+    """One answer's measures (length against its aim, pace, fillers, eye contact, specifics,
+    I vs we, how it ends) and its feedback."""
+    content = answer.get("content") or {}
+    delivery = answer.get("delivery") or {}
+    spec = content.get("specificity") or {}
+    own = content.get("ownership") or {}
+    length = content.get("length") or {}
+    aim = length.get("targetSeconds")
+    ends = (content.get("closing") or {}).get("endsWith", "–")
+    lines = [
+        Text(
+            f"{_num(length.get('seconds'))} s, {length.get('words', 0)} words"
+            + (f" (aim {aim[0]:g}–{aim[1]:g} s)" if isinstance(aim, list) and len(aim) == 2 else "")
+            + f"; {_num(delivery.get('wordsPerMinute'))} words per minute; "
+            f"{(delivery.get('fillerWords') or {}).get('total', 0)} fillers; "
+            f"eye contact {_pct(delivery.get('eyeContactRatio'))}"
+        ),
+        Text(
+            f"specifics {_num(spec.get('per100Words'), 1)} per 100 words; I {own.get('i', 0)} vs "
+            f"we {own.get('we', 0)}; ends with {ends}"
+        ),
+    ]
+    for item in answer.get("feedback") or []:
+        style = SEVERITY_STYLE.get(str(item.get("severity")), "")
+        lines.append(Text.assemble(("• ", style), str(item.get("message", ""))))
+    return Panel(Group(*lines), title=_answer_label(answer), title_align="left")
+
+
 def print_report(console: Console, detail: dict[str, Any]) -> None:
-    console.print(report_renderable(detail))
+    """A job's report (its detail, as `GET …/detail` answers)."""
+    console.print(report_renderable(detail.get("detailedAnalysis") or {}, job=detail))
 
 
 # ---- progress (`interview-jobs progress`) ----
