@@ -32,8 +32,8 @@ _SELF_DEPRECATION_RE = re.compile(
     r"|\bi'?m not (?:good|qualified|experienced) enough\b"
 )
 _WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
-# Function words do not tell about vocabulary.
-_STOPWORDS = frozenset(
+# Function words do not tell about vocabulary (nor about what an answer is about: answers.py).
+FUNCTION_WORDS = frozenset(
     [
         "a",
         "an",
@@ -169,7 +169,7 @@ def analyze_text(text: str) -> TextFindings:
     started = time.perf_counter()
     lowered = text.lower().replace("’", "'")
     tokens = _WORD_RE.findall(lowered)
-    content = [t for t in tokens if t not in _STOPWORDS]
+    content = [t for t in tokens if t not in FUNCTION_WORDS]
     findings = TextFindings(word_count=len(tokens), unique_words=len(set(tokens)))
     if len(content) >= 10:
         findings.lexical_diversity = round(len(set(content)) / len(content), 3)

@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from interview_jobs.analysis.fillers import Word, hesitation_label, normalize
+from interview_jobs.analysis.text import FUNCTION_WORDS
 
 # A sentence ends at . ? ! — or, where Whisper wrote none, at a silence this long between words …
 SENTENCE_GAP_SECONDS = 1.2
@@ -55,85 +56,8 @@ METHOD_WHOLE = "whole recording"
 
 _END_RE = re.compile(r"[.?!…]+[\"')\]]*$")
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "so",
-        "if",
-        "then",
-        "than",
-        "that",
-        "this",
-        "these",
-        "those",
-        "i",
-        "me",
-        "my",
-        "we",
-        "our",
-        "you",
-        "your",
-        "he",
-        "she",
-        "it",
-        "its",
-        "they",
-        "them",
-        "their",
-        "is",
-        "am",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "have",
-        "has",
-        "had",
-        "do",
-        "does",
-        "did",
-        "to",
-        "of",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "with",
-        "from",
-        "as",
-        "about",
-        "into",
-        "what",
-        "which",
-        "who",
-        "when",
-        "where",
-        "why",
-        "how",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "tell",
-        "us",
-        "time",
-        "one",
-        "some",
-        "any",
-        "there",
-        "here",
-        "just",
-    ]
-)
+# the wording's function words, and the words of asking ("tell us about a time … one …")
+_FUNCTION_WORDS = FUNCTION_WORDS | {"one", "tell", "time", "us"}
 
 Similarity = Callable[[Sequence[str], Sequence[str]], NDArray[np.float64]]
 
