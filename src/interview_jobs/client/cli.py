@@ -12,6 +12,8 @@ Progress goes to stderr, results to stdout (``--json`` prints JSON only on stdou
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -93,8 +95,10 @@ def _api_failed(error: ApiError, url: str) -> NoReturn:
     _die(message, EXIT_API)
 
 
-def _client(api: str | None) -> tuple[ApiClient, str]:
-    """An ApiClient with the stored token for this API, or exit telling how to log in."""
+@contextmanager
+def _session(api: str | None) -> Iterator[ApiClient]:
+    """An ApiClient with the stored token for this API (or exit telling how to log in); an
+    ApiError raised inside the block exits with its message (and how to log in again on 401)."""
     from interview_jobs.client import credentials
     from interview_jobs.client.http import ApiClient, ApiError
 
@@ -111,7 +115,11 @@ def _client(api: str | None) -> tuple[ApiClient, str]:
         _die(f"not logged in to {url}: run `interview-jobs login --api {url}`", EXIT_API)
     if login.expired:
         _die(f"your login to {url} has expired: run `interview-jobs login --api {url}`", EXIT_API)
-    return ApiClient(url, login.token), url
+    with ApiClient(url, login.token) as client:
+        try:
+            yield client
+        except ApiError as exc:
+            _api_failed(exc, url)
 
 
 def _print_json(value: Any) -> None:
@@ -250,7 +258,6 @@ def submit(
     api: ApiOption = None,
 ) -> None:
     """Upload a video (or give a URL) and create an analysis job."""
-    from interview_jobs.client.http import ApiError
     from interview_jobs.client.questions import QuestionsError, read_questions, wire
     from interview_jobs.contracts.common import AnalysisType
 
@@ -265,20 +272,16 @@ def submit(
     is_url = video.lower().startswith(("http://", "https://"))
     path = Path(video)
     content_type = _check_video(path) if not is_url else ""
-    client, url = _client(api)
-    with client:
-        try:
-            file_id = None
-            if not is_url:
-                file_id = int(_upload(client, path, content_type)["id"])
-            created = client.analyze(
-                analysis_type=kind.value,
-                file_id=file_id,
-                video_url=video if is_url else None,
-                questions=wire(questions) if questions is not None else None,
-            )
-        except ApiError as exc:
-            _api_failed(exc, url)
+    with _session(api) as client:
+        file_id = None
+        if not is_url:
+            file_id = int(_upload(client, path, content_type)["id"])
+        created = client.analyze(
+            analysis_type=kind.value,
+            file_id=file_id,
+            video_url=video if is_url else None,
+            questions=wire(questions) if questions is not None else None,
+        )
         job_id = str(created["jobId"])
         err = _stderr()
         err.print(f"Job {job_id} created ({created.get('status')}).")
@@ -291,8 +294,6 @@ def submit(
         try:
             final = _follow(client, job_id)
             detail = client.detail(job_id)
-        except ApiError as exc:
-            _api_failed(exc, url)
         except KeyboardInterrupt:
             err.print(
                 f"Stopped following; the job goes on. See it with: interview-jobs report {job_id}"
@@ -312,7 +313,6 @@ def jobs(
     api: ApiOption = None,
 ) -> None:
     """List your jobs, newest first."""
-    from interview_jobs.client.http import ApiError
     from interview_jobs.client.render import jobs_table
     from interview_jobs.contracts.common import JobStatus
 
@@ -322,25 +322,18 @@ def jobs(
             wanted = JobStatus(status.upper()).value
         except ValueError:
             _die(f"--status must be one of {', '.join(s.value for s in JobStatus)}", EXIT_USAGE)
-    client, url = _client(api)
-    with client:
-        try:
-            found, nxt = client.jobs(status=wanted, limit=limit)
-            while all_pages and nxt:
-                page, nxt = client.jobs(page_url=nxt)
-                found += page
-        except ApiError as exc:
-            _api_failed(exc, url)
+    with _session(api) as client:
+        found, nxt = client.jobs(status=wanted, limit=limit)
+        while all_pages and nxt:
+            page, nxt = client.jobs(page_url=nxt)
+            found += page
         if as_json:
             _print_json(found)
             return
         if not found:
             _stderr().print("No jobs." if not wanted else f"No {wanted} jobs.")
             return
-        try:
-            scores = _scores(client, found)
-        except ApiError as exc:
-            _api_failed(exc, url)
+        scores = _scores(client, found)
         _stdout().print(jobs_table(found, scores))
         if nxt:
             _stderr().print(f"More jobs: --limit {min(200, limit * 2)} or --all.")
@@ -363,14 +356,9 @@ def report(
     api: ApiOption = None,
 ) -> None:
     """Show a job's report (--json: the job with its detailedAnalysis)."""
-    from interview_jobs.client.http import ApiError
 
-    client, url = _client(api)
-    with client:
-        try:
-            detail = client.detail(job_id)
-        except ApiError as exc:
-            _api_failed(exc, url)
+    with _session(api) as client:
+        detail = client.detail(job_id)
         _finish(detail, detail, as_json)
 
 
@@ -389,17 +377,12 @@ def progress(
     api: ApiOption = None,
 ) -> None:
     """Your progress over your completed interviews: latest, average, best and a trend."""
-    from interview_jobs.client.http import ApiError
     from interview_jobs.client.render import progress_renderable
 
-    client, url = _client(api)
-    with client:
-        try:
-            body = client.progress(
-                **{"from": since or "", "to": until or "", "category": category or ""}
-            )
-        except ApiError as exc:
-            _api_failed(exc, url)
+    with _session(api) as client:
+        body = client.progress(
+            **{"from": since or "", "to": until or "", "category": category or ""}
+        )
     if as_json:
         _print_json(body)
         return
@@ -419,14 +402,9 @@ JobIdArgument = Annotated[str, typer.Argument(help="the job's id")]
 
 def cancel(job_id: JobIdArgument, as_json: JsonOption = False, api: ApiOption = None) -> None:
     """Cancel a job that is waiting or running."""
-    from interview_jobs.client.http import ApiError
 
-    client, url = _client(api)
-    with client:
-        try:
-            job = client.cancel(job_id)
-        except ApiError as exc:
-            _api_failed(exc, url)
+    with _session(api) as client:
+        job = client.cancel(job_id)
     if as_json:
         _print_json(job)
     else:
@@ -442,35 +420,29 @@ def retry(
     api: ApiOption = None,
 ) -> None:
     """Analyse a FAILED or CANCELLED job's video again, as a new job (same type and questions)."""
-    from interview_jobs.client.http import ApiError
 
-    client, url = _client(api)
-    with client:
-        try:
-            old = client.job(job_id)
-            if old.get("status") not in ("FAILED", "CANCELLED"):
-                _die(
-                    f"job {job_id} is {old.get('status')}: only a FAILED or CANCELLED job is "
-                    "retried",
-                    EXIT_USAGE,
-                )
-            if old.get("fileId") is None and old.get("fileName"):
-                _die(f"the file of job {job_id} was deleted: upload it again", EXIT_USAGE)
-            questions = [
-                {"questionId": q["questionId"]} if q.get("questionId") else {"text": q["text"]}
-                for q in old.get("questions") or []
-            ]
-            for given, asked in zip(questions, old.get("questions") or [], strict=True):
-                if asked.get("startSeconds") is not None:
-                    given["startSeconds"] = asked["startSeconds"]
-            created = client.analyze(
-                analysis_type=str(old["analysisType"]),
-                file_id=old.get("fileId"),
-                video_url=None if old.get("fileId") else str(old["videoUrl"]),
-                questions=questions or None,
+    with _session(api) as client:
+        old = client.job(job_id)
+        if old.get("status") not in ("FAILED", "CANCELLED"):
+            _die(
+                f"job {job_id} is {old.get('status')}: only a FAILED or CANCELLED job is retried",
+                EXIT_USAGE,
             )
-        except ApiError as exc:
-            _api_failed(exc, url)
+        if old.get("fileId") is None and old.get("fileName"):
+            _die(f"the file of job {job_id} was deleted: upload it again", EXIT_USAGE)
+        questions = [
+            {"questionId": q["questionId"]} if q.get("questionId") else {"text": q["text"]}
+            for q in old.get("questions") or []
+        ]
+        for given, asked in zip(questions, old.get("questions") or [], strict=True):
+            if asked.get("startSeconds") is not None:
+                given["startSeconds"] = asked["startSeconds"]
+        created = client.analyze(
+            analysis_type=str(old["analysisType"]),
+            file_id=old.get("fileId"),
+            video_url=None if old.get("fileId") else str(old["videoUrl"]),
+            questions=questions or None,
+        )
         new_id = str(created["jobId"])
         _stderr().print(f"Job {new_id} created ({created.get('status')}), retrying {job_id}.")
         if not wait:
@@ -479,11 +451,8 @@ def retry(
             else:
                 sys.stdout.write(new_id + "\n")
             return
-        try:
-            final = _follow(client, new_id)
-            detail = client.detail(new_id)
-        except ApiError as exc:
-            _api_failed(exc, url)
+        final = _follow(client, new_id)
+        detail = client.detail(new_id)
         _finish(detail, final, as_json)
 
 
@@ -493,19 +462,14 @@ def delete(
     api: ApiOption = None,
 ) -> None:
     """Delete a job and its report (a running one is stopped)."""
-    from interview_jobs.client.http import ApiError
 
-    client, url = _client(api)
-    with client:
+    with _session(api) as client:
         if not yes:
             if not sys.stdin.isatty():
                 _die("give --yes to delete without being asked", EXIT_USAGE)
             if not typer.confirm(f"Delete job {job_id} and its report?", default=False):
                 _die("not deleted", EXIT_USAGE)
-        try:
-            client.delete(job_id)
-        except ApiError as exc:
-            _api_failed(exc, url)
+        client.delete(job_id)
     _stderr().print(f"Job {job_id} was deleted.")
 
 
