@@ -340,13 +340,16 @@ def jobs(
 
 
 def _scores(client: ApiClient, found: list[dict[str, Any]]) -> dict[str, Any]:
-    """The score of each COMPLETED job (from its detail: the list carries no analysis)."""
-    scores: dict[str, Any] = {}
-    for job in found:
-        if job.get("status") == "COMPLETED":
-            job_id = str(job["jobId"])
-            analysis = client.detail(job_id).get("detailedAnalysis") or {}
-            scores[job_id] = analysis.get("score")
+    """The score of each COMPLETED job: one progress request (its series holds the newest 1,000
+    completed jobs with their scores); a job older than those, from its own detail."""
+    completed = [str(job["jobId"]) for job in found if job.get("status") == "COMPLETED"]
+    if not completed:
+        return {}
+    series = client.progress().get("series") or {}
+    scores = dict(zip(series.get("jobId") or [], series.get("score") or [], strict=False))
+    for job_id in completed:
+        if job_id not in scores:
+            scores[job_id] = (client.detail(job_id).get("detailedAnalysis") or {}).get("score")
     return scores
 
 
