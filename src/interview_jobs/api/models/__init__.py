@@ -178,7 +178,21 @@ class InterviewJob(Base):
     estimated_completion_at: Mapped[datetime | None] = mapped_column()
 
 
-class JobSummary(Base):
+class _Measures:
+    """The measures progress charts (api/progress/summary.py MEASURES), of a job or an answer."""
+
+    score: Mapped[float | None] = mapped_column(Float)
+    content_score: Mapped[float | None] = mapped_column(Float)
+    delivery_score: Mapped[float | None] = mapped_column(Float)
+    words_per_minute: Mapped[float | None] = mapped_column(Float)
+    fillers_per_minute: Mapped[float | None] = mapped_column(Float)
+    eye_contact_ratio: Mapped[float | None] = mapped_column(Float)
+    pauses_per_minute: Mapped[float | None] = mapped_column(Float)
+    answer_seconds: Mapped[float | None] = mapped_column(Float)
+    star_completeness: Mapped[float | None] = mapped_column(Float)
+
+
+class JobSummary(_Measures, Base):
     """A completed job's figures (api/progress/summary.py), written when it COMPLETES: what the
     progress endpoint reads. ``scope`` is ``""`` for the whole job, or a question category for
     the mean of the job's answers in that category (what ``?category=`` reads: the same query).
@@ -200,18 +214,9 @@ class JobSummary(Base):
     job_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column()
     file_name: Mapped[str | None] = mapped_column(String(255))
-    score: Mapped[float | None] = mapped_column(Float)
-    content_score: Mapped[float | None] = mapped_column(Float)
-    delivery_score: Mapped[float | None] = mapped_column(Float)
-    words_per_minute: Mapped[float | None] = mapped_column(Float)
-    fillers_per_minute: Mapped[float | None] = mapped_column(Float)
-    eye_contact_ratio: Mapped[float | None] = mapped_column(Float)
-    pauses_per_minute: Mapped[float | None] = mapped_column(Float)
-    answer_seconds: Mapped[float | None] = mapped_column(Float)
-    star_completeness: Mapped[float | None] = mapped_column(Float)
 
 
-class JobAnswer(Base):
+class JobAnswer(_Measures, Base):
     """One answer of a completed job, summarised (api/progress/summary.py): what the progress
     endpoint's category filter and "the same question" comparisons read. ``user_id``,
     ``job_id`` and ``created_at`` are the job's, copied so that a user's answers are one index
@@ -236,15 +241,6 @@ class JobAnswer(Base):
     category: Mapped[str | None] = mapped_column(String(32))
     start_seconds: Mapped[float | None] = mapped_column(Float)
     end_seconds: Mapped[float | None] = mapped_column(Float)
-    score: Mapped[float | None] = mapped_column(Float)
-    content_score: Mapped[float | None] = mapped_column(Float)
-    delivery_score: Mapped[float | None] = mapped_column(Float)
-    words_per_minute: Mapped[float | None] = mapped_column(Float)
-    fillers_per_minute: Mapped[float | None] = mapped_column(Float)
-    eye_contact_ratio: Mapped[float | None] = mapped_column(Float)
-    pauses_per_minute: Mapped[float | None] = mapped_column(Float)
-    answer_seconds: Mapped[float | None] = mapped_column(Float)
-    star_completeness: Mapped[float | None] = mapped_column(Float)
 
 
 class OutboxEntry(Base):
