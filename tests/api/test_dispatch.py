@@ -108,6 +108,25 @@ async def test_forward_body_headers_and_signed_file_url(
     assert len(stub.received) == 1
 
 
+async def test_the_environments_proxy_carries_the_forwards(
+    client: httpx.AsyncClient,
+    alice: dict[str, str],
+    app: FastAPI,
+    stub: StubAI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HTTP_PROXY applies to the forwards (looked up once, when the client is made): the AI
+    backend's host resolves nowhere, so only the proxy — the stub — can take the forward."""
+    for name in ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", stub.url)
+    monkeypatch.setattr(app.state.ctx.settings, "ai_url", "http://ai-backend.invalid:8001")
+    job = await create_job(client, alice)
+    report = await dispatcher(app).run_once()
+    assert report.forwarded == 1
+    assert [b["jobId"] for b in stub.received] == [job["jobId"]]
+
+
 async def test_ai_down_at_creation_then_up(
     client: httpx.AsyncClient, alice: dict[str, str], app: FastAPI
 ) -> None:
