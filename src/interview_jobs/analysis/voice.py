@@ -13,8 +13,8 @@ range.
 
 Every voiced frame is also counted in a bin of ``BIN_SECONDS`` by its time, so the same figures
 can be given for part of the recording (``VoiceFindings.over``): the candidate's turns when the
-recording has two voices, one answer's span. The bins hold sums only (a few hundred bytes a
-second of audio), never the frames.
+recording has two voices, one answer's span. The bins hold sums only (measured: 1.2 KB a second
+of audio, 13 MB at the 3-hour limit), never the frames.
 """
 
 from __future__ import annotations
