@@ -425,11 +425,19 @@ class CandidateSpeech(SpeechFindings):
         return len(self.words) / (talk / 60.0)
 
 
+def candidate_turns(speakers: Any) -> list[tuple[float, float]] | None:
+    """The candidate's turns (start, end) when the speakers stage found several voices, else
+    None (one voice: everything is the candidate's)."""
+    if speakers is None or speakers.voices < 2 or speakers.candidate is None:
+        return None
+    return [(t.start, t.end) for t in speakers.turns if t.speaker == speakers.candidate]
+
+
 def candidate_speech(speech: SpeechFindings, speakers: Any) -> SpeechFindings:
     """``speech`` restricted to the candidate when the speakers stage found several voices."""
-    if speakers is None or speakers.voices < 2 or speakers.candidate is None:
+    mine = candidate_turns(speakers)
+    if mine is None:
         return speech
-    mine = [(t.start, t.end) for t in speakers.turns if t.speaker == speakers.candidate]
     others = [(t.start, t.end) for t in speakers.turns if t.speaker != speakers.candidate]
     words = [w for w in speech.words if speakers.speaker_of(w.start, w.end) == speakers.candidate]
     segments = [
@@ -451,6 +459,5 @@ def candidate_speech(speech: SpeechFindings, speakers: Any) -> SpeechFindings:
 def candidate_voice(voice: VoiceFindings, speakers: Any) -> VoiceFindings:
     """``voice`` over the candidate's turns when the speakers stage found several voices (the
     interviewer's pitch and loudness are not the candidate's)."""
-    if speakers is None or speakers.voices < 2 or speakers.candidate is None:
-        return voice
-    return voice.over([(t.start, t.end) for t in speakers.turns if t.speaker == speakers.candidate])
+    mine = candidate_turns(speakers)
+    return voice if mine is None else voice.over(mine)
