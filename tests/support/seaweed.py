@@ -82,6 +82,23 @@ def _healthy(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
+def _volume_registered(master: str, volume_port: int, timeout: float = 1.0) -> bool:
+    """The master lists the volume server (it has sent its heartbeat, with its volumes): until
+    then, after a restart, S3 answers and lists but reading an object's bytes fails."""
+    import httpx
+
+    try:
+        topology = httpx.get(f"{master}/dir/status", timeout=timeout).json()["Topology"]
+    except (httpx.HTTPError, ValueError, KeyError):
+        return False
+    return any(
+        node.get("Url") == f"127.0.0.1:{volume_port}"
+        for centre in topology.get("DataCenters") or []
+        for rack in centre.get("Racks") or []
+        for node in rack.get("DataNodes") or []
+    )
+
+
 @dataclass
 class Seaweed:
     """One `weed mini` process. ``start()`` waits until S3 answers; ``stop()``/``start()`` again
@@ -165,8 +182,8 @@ class Seaweed:
         return self
 
     def ready(self) -> bool:
-        """S3, the master and the volume server all answer: before the volume server is up, S3
-        answers but cannot store or read a byte."""
+        """S3, the master and the volume server all answer, and the master knows the volume
+        server: before that, S3 answers but cannot store or read a byte."""
         return all(
             _healthy(f"http://127.0.0.1:{self.ports[name]}{path}")
             for name, path in (
@@ -174,6 +191,8 @@ class Seaweed:
                 ("master.port", "/cluster/healthz"),
                 ("volume.port", "/status"),
             )
+        ) and _volume_registered(
+            f"http://127.0.0.1:{self.ports['master.port']}", self.ports["volume.port"]
         )
 
     def stop(self, timeout: float = 5.0) -> None:
