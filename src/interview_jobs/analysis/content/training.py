@@ -347,6 +347,9 @@ def relevance_data(
 ) -> RelevanceData:
     """Features of each pair, seen with the question's key points or with the question alone."""
     rows = []
+    others = relevance_model.Others.of(
+        np.stack(list(vectors.questions.values())), list(vectors.key_points.values()), centres
+    )
     for pair in pairs:
         points = vectors.key_points[pair.question_id] if with_key_points else np.zeros((0, 384))
         rows.append(
@@ -355,6 +358,7 @@ def relevance_data(
                 vectors.questions[pair.question_id],
                 points.astype(np.float32),
                 centres,
+                others,
             )
         )
     return RelevanceData(
