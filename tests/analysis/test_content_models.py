@@ -173,6 +173,38 @@ def test_relevance_puts_an_on_topic_answer_above_off_topic_ones() -> None:
     assert typed > relevance.relevance(OFF_TOPIC, QUESTION)
 
 
+# On topic, but it stops before saying what came of it.
+NO_RESULT = [
+    "Two days before the end of the quarter, our biggest customer asked for the full audit report.",
+    "Normally it takes us two weeks, so I had to get it done in forty-eight hours.",
+    "I split the report into sections, gave each one to the person who knew it best, and I "
+    "checked every section myself as it came in.",
+]
+# A complete STAR answer, but to another question of the same category (a mistake at work).
+OTHER_STAR = [
+    "In my first week I sent a price list to a customer with last year's prices.",
+    "I had to correct it before they placed an order with the wrong figures.",
+    "I called them the same afternoon, apologised and sent the right list.",
+    "They thanked us for being honest and placed their order the next day.",
+]
+
+
+def test_relevance_does_not_take_a_missing_result_for_off_topic() -> None:
+    # The labelled pairs once had Results in most on-topic answers and missing in many off-topic
+    # ones: an on-topic answer without a Result then scored like an off-topic one.
+    # measured: 0.56 against 0.35 with the bank's key points, 0.66 against 0.55 for the question
+    # typed without them (the other answer's urgency, "the same afternoon", brushes the deadline).
+    for points in (KEY_POINTS, []):
+        without_result = relevance.relevance(NO_RESULT, QUESTION, points)
+        other = relevance.relevance(OTHER_STAR, QUESTION, points)
+        assert without_result > 0.5 and without_result > other + 0.1, (
+            points,
+            without_result,
+            other,
+        )
+    assert relevance.relevance(OTHER_STAR, QUESTION, KEY_POINTS) < 0.5
+
+
 def test_relevance_edges() -> None:
     assert relevance.relevance([], QUESTION, KEY_POINTS) == 0.0
     vectors = embed.embed(ON_TOPIC)
