@@ -15,9 +15,10 @@ reads a user's job summaries by ``(user_id, scope, created_at)`` and their answe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -59,24 +60,44 @@ class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in Python on both databases.
 
     PostgreSQL stores ``timestamptz``; SQLite has no time zone, so values are stored as naive UTC
-    (one fixed format, which keeps string comparison equal to time order) and made aware on load.
+    text in one fixed format (``2025-07-25 10:00:00.123000``: string order is time order), written
+    and parsed by ``datetime`` itself, in C: SQLAlchemy's own processors cost 2-3 times as much
+    (a job creation binds 7 datetimes, a job read parses 4).
     """
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], Any] | None:
+        return _sqlite_text if dialect.name == "sqlite" else super().bind_processor(dialect)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        sqlite = dialect.name == "sqlite"
+        return _sqlite_datetime if sqlite else super().result_processor(dialect, coltype)
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return None if value is None else _utc(value)  # PostgreSQL (SQLite: _sqlite_text)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+
+def _sqlite_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return _utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_datetime(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 E = TypeVar("E", bound=StrEnum)
