@@ -242,6 +242,23 @@ def test_labelled_data_is_large_enough_and_consistent() -> None:
     assert {p.on_topic for p in pairs if training.held_out(p)} == {True, False}
 
 
+def test_the_analysis_scores_a_pair_as_the_training_did() -> None:
+    # The bank to contrast with is embedded in one batch at run time and question by question in
+    # training: both must give the probabilities the held-out figures were measured with.
+    answers = {a.id: a for a in training.read_answers(DATA)}
+    pairs = training.read_pairs(DATA, answers.values())[:6]
+    questions = {q.id: {"text": q.text, "keyPoints": list(q.key_points)} for q in bank()}
+    vectors = training.relevance_vectors(list(answers.values()), questions)
+    model = relevance.weights()
+    data = training.relevance_data(pairs, vectors, model.centres)
+    for pair, row in zip(pairs, data.x, strict=True):
+        question = questions[pair.question_id]
+        shipped = relevance.relevance(
+            answers[pair.answer_id].text, str(question["text"]), list(question["keyPoints"])
+        )
+        assert shipped == pytest.approx(model.probability(row), abs=1e-3), pair
+
+
 def test_read_answers_names_a_bad_line(tmp_path: Path) -> None:
     (tmp_path / "answers_x.txt").write_text("== a1 beh-001\nS | fine\nX | wrong label\n")
     with pytest.raises(ValueError, match=r"answers_x.txt:3"):

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -225,8 +226,11 @@ def _bank() -> Others:
     """The bank to contrast with, embedded once per process (about 100 questions and 450 key
     points; ``bench/content_accuracy.py`` prints what that costs)."""
     questions = bank()
+    points = [p for q in questions for p in q.key_points]
+    vectors = embedding.embed([q.text for q in questions] + points)  # one batched pass
+    ends = np.cumsum([len(questions)] + [len(q.key_points) for q in questions])
     return Others.of(
-        embedding.embed([q.text for q in questions]),
-        [_embed_texts(tuple(q.key_points)) for q in questions],
+        vectors[: len(questions)],
+        [vectors[a:b] for a, b in pairwise(ends)],
         weights().centres,
     )
