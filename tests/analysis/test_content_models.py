@@ -138,6 +138,8 @@ def test_cue_features_see_the_cues() -> None:
     assert {"past_action", "number"} <= cues("Then I rewrote the scheduler and saved 10 hours.")
     assert "result_phrase" in cues("As a result, complaints dropped by half.")
     assert "task_phrase" in cues("I was responsible for the billing service.")
+    assert "task_phrase" in cues("I had two weeks to learn it before the new staff started.")
+    assert "setting" in cues("As a junior analyst, I sat with the sales team.")
     assert "setting" in cues("At my last job we had a nightly batch.")
     assert "filler_only" in cues("Um, yeah, so.")
     assert not cues("Blue.") - {"filler_only"}
