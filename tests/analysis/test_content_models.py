@@ -114,7 +114,7 @@ def test_star_takes_precomputed_embeddings_and_checks_them() -> None:
 
 def test_star_weights_load_with_the_right_shape_and_refuse_stale_ones(tmp_path: Path) -> None:
     weights = star.weights()
-    d = embed.DIMENSION + len(star.CUES) + 1 + len(star.POSITION_NAMES)
+    d = embed.DIMENSION + 3 * (len(star.CUES) + 1) + len(star.POSITION_NAMES)  # with neighbours
     assert weights.first.coef.shape == (4, d)
     assert weights.second.coef.shape == (4, 4 * 4 + len(star.POSITION_NAMES))
     path = tmp_path / "star.npz"

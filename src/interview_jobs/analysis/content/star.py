@@ -121,15 +121,26 @@ def position_features(count: int) -> NDArray[np.float32]:
     return np.asarray(rows, dtype=np.float32).reshape(count, len(POSITION_NAMES))
 
 
+# The first stage's width: the embedding, the sentence's cues and log length, its position, then
+# the cues and log length of the sentences before and after it.
+FIRST_WIDTH = embedding.DIMENSION + 3 * (len(CUES) + 1) + len(POSITION_NAMES)
+
+
 def features(sentences: Sequence[str], embeddings: NDArray[np.float32]) -> NDArray[np.float32]:
     """The first stage's input for the sentences of one answer, in order:
-    ``(n, 384 + len(CUES) + 1 + 4)`` — the embedding, the cue features, the position."""
-    width = embedding.DIMENSION + len(CUES) + 1 + len(POSITION_NAMES)
+    ``(n, FIRST_WIDTH)`` — the embedding, the cue features, the position, and the neighbours'
+    cue features ("I had two weeks to…" before "I asked…" is a task; seeing the neighbours' cues
+    raised the training answers' cross-validated F1 of situation 0.874 -> 0.895 and task
+    0.859 -> 0.868)."""
     if not sentences:
-        return np.zeros((0, width), dtype=np.float32)
+        return np.zeros((0, FIRST_WIDTH), dtype=np.float32)
     cues = np.stack([cue_features(s) for s in sentences])
+    previous = np.zeros_like(cues)
+    following = np.zeros_like(cues)
+    previous[1:] = cues[:-1]
+    following[:-1] = cues[1:]
     parts = [embeddings.astype(np.float32), cues, position_features(len(sentences))]
-    return np.hstack(parts).astype(np.float32)
+    return np.hstack([*parts, previous, following]).astype(np.float32)
 
 
 def context_features(first_stage: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -208,7 +219,7 @@ def load_weights(path: Any) -> Weights:
             weights = Weights(first, second, data["threshold"].astype(np.float32))
     except (OSError, KeyError, ValueError) as exc:
         raise ModelError(f"The STAR weights {path} are not usable: {exc}", "model_invalid") from exc
-    d1 = embedding.DIMENSION + len(CUES) + 1 + len(POSITION_NAMES)
+    d1 = FIRST_WIDTH
     d2 = 4 * len(COMPONENTS) + len(POSITION_NAMES)
     k = len(COMPONENTS)
     if (
@@ -234,7 +245,7 @@ def _thresholds() -> dict[str, float]:
 
 
 # Per component, the probability above which it counts as present: a plain dict, read with the
-# weights (13 kB) when this module is imported.
+# weights (14 kB) when this module is imported.
 THRESHOLD: dict[str, float] = _thresholds()
 
 
