@@ -51,7 +51,7 @@ def main() -> int:
     embed.embed(["warm up"])
     star.weights()
     relevance.weights()
-    relevance.relevance(["warm up"], "Tell me about yourself.")  # embeds the bank once
+    relevance.relevance(["warm up"], "Tell me about yourself.")
     print(f"model load (once per process): {time.perf_counter() - t0:.2f} s")
 
     data = training.star_data(held_answers)

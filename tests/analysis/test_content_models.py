@@ -245,8 +245,8 @@ def test_labelled_data_is_large_enough_and_consistent() -> None:
 
 
 def test_the_analysis_scores_a_pair_as_the_training_did() -> None:
-    # The bank to contrast with is embedded in one batch at run time and question by question in
-    # training: both must give the probabilities the held-out figures were measured with.
+    # relevance() (shipped bank vectors, the question and key points embedded at run time) gives
+    # the probabilities the held-out figures were measured with (training's own path).
     answers = {a.id: a for a in training.read_answers(DATA)}
     pairs = training.read_pairs(DATA, answers.values())[:6]
     questions = {q.id: {"text": q.text, "keyPoints": list(q.key_points)} for q in bank()}

@@ -5,9 +5,10 @@ The answer's sentences, the question and the bank's key points for it are embedd
 question and vs the key points, the best sentences vs each, how many key points some sentence
 covers), and how much better the answer fits its question than any *other* question of the bank
 (:class:`Others`), go through a logistic regression calibrated on the team's labelled (question,
-answer, on/off-topic) pairs in ``data/content/`` by ``scripts/train_content.py`` (weights in
-``data/relevance.npz``). A question typed by the user has no key points: the question alone stands
-in for them, as in training, where every pair is seen both with and without its key points.
+answer, on/off-topic) pairs in ``data/content/`` by ``scripts/train_content.py`` (weights, with
+the bank's vectors, in ``data/relevance.npz``: the analysis does not read the bank itself). A
+question typed by the user has no key points: the question alone stands in for them, as in
+training, where every pair is seen both with and without its key points.
 
 Why the comparison with other questions: a concrete answer to an abstract question ("took
 initiative" → the double-booked squash courts) shares few words with it, and a content-free
@@ -29,7 +30,6 @@ from numpy.typing import NDArray
 
 from interview_jobs.analysis.content import embed as embedding
 from interview_jobs.analysis.errors import ModelError
-from interview_jobs.contracts.questions import bank
 
 WEIGHTS_FILE = "relevance.npz"
 FEATURES = (
@@ -81,9 +81,15 @@ class Others:
 
     @classmethod
     def of(cls, questions: Array, key_points: Sequence[Array], centres: Centres) -> Others:
+        """Centred unit vectors, rounded to float16 (as they are shipped: half the size, and
+        training sees exactly what the analysis will)."""
+
+        def shipped(m: Array) -> Array:
+            return _rows_unit(m).astype(np.float16).astype(np.float32)
+
         return cls(
-            _rows_unit(questions - centres.question),
-            tuple(_rows_unit(k - centres.key_point) for k in key_points),
+            shipped(questions - centres.question),
+            tuple(shipped(k - centres.key_point) for k in key_points),
         )
 
 
@@ -133,6 +139,7 @@ def features(
 @dataclass(frozen=True)
 class Weights:
     centres: Centres
+    others: Others
     mean: Array  # (len(FEATURES),) feature standardisation
     scale: Array
     coef: Array
@@ -148,6 +155,9 @@ class Weights:
             centre_sentence=self.centres.sentence,
             centre_question=self.centres.question,
             centre_key_point=self.centres.key_point,
+            others_questions=self.others.questions.astype(np.float16),
+            others_key_points=np.vstack(self.others.key_points).astype(np.float16),
+            others_counts=np.array([len(k) for k in self.others.key_points], dtype=np.int32),
             mean=self.mean,
             scale=self.scale,
             coef=self.coef,
@@ -167,8 +177,17 @@ def load_weights(path: Any) -> Weights:
                     for n in ("sentence", "question", "key_point")
                 )
             )
+            points = data["others_key_points"].astype(np.float32)
+            ends = np.cumsum(np.concatenate([[0], data["others_counts"]]))
+            others = Others(
+                data["others_questions"].astype(np.float32),
+                tuple(points[a:b] for a, b in pairwise(ends)),
+            )
+            if int(ends[-1]) != len(points) or len(others.key_points) != len(others.questions):
+                raise ValueError("the bank's key points do not add up")
             weights = Weights(
                 centres,
+                others,
                 data["mean"].astype(np.float32),
                 data["scale"].astype(np.float32),
                 data["coef"].astype(np.float32),
@@ -180,7 +199,12 @@ def load_weights(path: Any) -> Weights:
         ) from exc
     shapes = {weights.coef.shape, weights.mean.shape, weights.scale.shape}
     centre_shapes = {c.shape for c in (centres.sentence, centres.question, centres.key_point)}
-    if shapes != {(len(FEATURES),)} or centre_shapes != {(embedding.DIMENSION,)}:
+    widths = {others.questions.shape[1], points.shape[1]}
+    if (
+        shapes != {(len(FEATURES),)}
+        or centre_shapes != {(embedding.DIMENSION,)}
+        or widths != {embedding.DIMENSION}
+    ):
         raise ModelError(f"The relevance weights {path} have the wrong shape", "model_invalid")
     return weights
 
@@ -218,19 +242,5 @@ def relevance(
         )
     texts = _embed_texts((question_text.strip(), *(p.strip() for p in key_points if p.strip())))
     model = weights()
-    return model.probability(features(vectors, texts[0], texts[1:], model.centres, _bank()))
+    return model.probability(features(vectors, texts[0], texts[1:], model.centres, model.others))
 
-
-@lru_cache(maxsize=1)
-def _bank() -> Others:
-    """The bank to contrast with, embedded once per process (about 100 questions and 450 key
-    points; ``bench/content_accuracy.py`` prints what that costs)."""
-    questions = bank()
-    points = [p for q in questions for p in q.key_points]
-    vectors = embedding.embed([q.text for q in questions] + points)  # one batched pass
-    ends = np.cumsum([len(questions)] + [len(q.key_points) for q in questions])
-    return Others.of(
-        vectors[: len(questions)],
-        [vectors[a:b] for a, b in pairwise(ends)],
-        weights().centres,
-    )

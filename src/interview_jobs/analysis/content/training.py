@@ -339,6 +339,15 @@ def relevance_centres(
     )
 
 
+def bank_others(
+    vectors: RelevanceVectors, centres: relevance_model.Centres
+) -> relevance_model.Others:
+    """The whole bank, to contrast answers with (shipped with the weights)."""
+    return relevance_model.Others.of(
+        np.stack(list(vectors.questions.values())), list(vectors.key_points.values()), centres
+    )
+
+
 def relevance_data(
     pairs: Sequence[Pair],
     vectors: RelevanceVectors,
@@ -347,9 +356,7 @@ def relevance_data(
 ) -> RelevanceData:
     """Features of each pair, seen with the question's key points or with the question alone."""
     rows = []
-    others = relevance_model.Others.of(
-        np.stack(list(vectors.questions.values())), list(vectors.key_points.values()), centres
-    )
+    others = bank_others(vectors, centres)
     for pair in pairs:
         points = vectors.key_points[pair.question_id] if with_key_points else np.zeros((0, 384))
         rows.append(
@@ -381,7 +388,8 @@ def train_relevance(
     y = np.concatenate([d.y for d in data])
     mean, scale = _standardise(x)
     coef, intercept = fit_logistic((x - mean) / scale, y, l2)
-    return relevance_model.Weights(centres, mean, scale, coef, intercept)
+    others = bank_others(vectors, centres)
+    return relevance_model.Weights(centres, others, mean, scale, coef, intercept)
 
 
 def relevance_cv_auc(
