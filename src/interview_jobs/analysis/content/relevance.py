@@ -243,4 +243,3 @@ def relevance(
     texts = _embed_texts((question_text.strip(), *(p.strip() for p in key_points if p.strip())))
     model = weights()
     return model.probability(features(vectors, texts[0], texts[1:], model.centres, model.others))
-
