@@ -116,7 +116,7 @@ def test_star_weights_load_with_the_right_shape_and_refuse_stale_ones(tmp_path: 
     weights = star.weights()
     d = embed.DIMENSION + 3 * (len(star.CUES) + 1) + len(star.POSITION_NAMES)  # with neighbours
     assert weights.first.coef.shape == (4, d)
-    assert weights.second.coef.shape == (4, 4 * 4 + len(star.POSITION_NAMES))
+    assert weights.second.coef.shape == (4, 5 * 4 + len(star.POSITION_NAMES))  # with log-odds
     path = tmp_path / "star.npz"
     weights.save(path)
     assert np.allclose(star.load_weights(path).first.coef, weights.first.coef)
@@ -139,6 +139,8 @@ def test_cue_features_see_the_cues() -> None:
     assert "result_phrase" in cues("As a result, complaints dropped by half.")
     assert "task_phrase" in cues("I was responsible for the billing service.")
     assert "task_phrase" in cues("I had two weeks to learn it before the new staff started.")
+    assert "task_phrase" in cues("By the end of the month I was expected to run it on my own.")
+    assert "task_phrase" in cues("Somebody had to sort it the same day, and that landed on me.")
     assert "setting" in cues("As a junior analyst, I sat with the sales team.")
     assert "setting" in cues("At my last job we had a nightly batch.")
     assert "filler_only" in cues("Um, yeah, so.")

@@ -245,7 +245,7 @@ def _choose_l2(
 
 def _context(first_stage: Array, groups: NDArray[np.int64]) -> Array:
     """:func:`star.context_features` answer by answer (an answer's rows are contiguous)."""
-    out = np.zeros((len(first_stage), 4 * first_stage.shape[1] + 4), dtype=np.float32)
+    out = np.zeros((len(first_stage), star_model.SECOND_WIDTH), dtype=np.float32)
     for group in np.unique(groups):
         rows = np.flatnonzero(groups == group)
         out[rows] = star_model.context_features(first_stage[rows])
