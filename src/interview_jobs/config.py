@@ -215,6 +215,10 @@ class Settings(BaseSettings):
         default=None, ge=1, description="threads per analysis; default: cores / worker processes"
     )
     analysis_beam_size: int = Field(default=5, ge=1, description="Whisper beam size (1 = greedy)")
+    analysis_filler_asr_model: Literal["tiny.en", "base", "none"] = Field(
+        default="tiny.en",
+        description="the filler pass' Whisper, or 'none': faster, fewer fillers found",
+    )
     analysis_frame_sample_fps: float = Field(
         default=2.0, gt=0, le=30, description="Frames per second given to the face mesh"
     )
@@ -299,6 +303,7 @@ class Settings(BaseSettings):
         if self.model_cache_dir is not None:
             options["model_cache_dir"] = self.model_cache_dir
         options["beam_size"] = self.analysis_beam_size
+        options["filler_asr_model"] = self.analysis_filler_asr_model
         options["frame_sample_fps"] = self.analysis_frame_sample_fps
         options["max_duration_seconds"] = self.analysis_max_duration_seconds
         return options

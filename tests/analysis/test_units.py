@@ -184,11 +184,20 @@ def test_options_validation_and_settings() -> None:
         AnalysisOptions(filler_asr_model="large")
     from interview_jobs.config import Settings
 
-    settings = Settings(asr_model="tiny.en", analysis_beam_size=2, analysis_frame_sample_fps=1.0)
+    settings = Settings(
+        asr_model="tiny.en",
+        analysis_beam_size=2,
+        analysis_frame_sample_fps=1.0,
+        analysis_filler_asr_model="none",
+    )
+    expected = ("tiny.en", 2, 1.0, "none")
     options = AnalysisOptions.from_settings(settings)
-    assert (options.asr_model, options.beam_size, options.frame_sample_fps) == ("tiny.en", 2, 1.0)
+    got = (options.asr_model, options.beam_size, options.frame_sample_fps, options.filler_asr_model)
+    assert got == expected
     backend = AnalysisOptions(**settings.analysis_options())  # the AI backend's path
-    assert (backend.asr_model, backend.beam_size, backend.frame_sample_fps) == ("tiny.en", 2, 1.0)
+    got = (backend.asr_model, backend.beam_size, backend.frame_sample_fps, backend.filler_asr_model)
+    assert got == expected
+    assert AnalysisOptions.from_settings(Settings()).filler_asr_model == "tiny.en"
 
 
 def test_package_imports_stay_light_and_independent() -> None:
