@@ -165,6 +165,13 @@ class _Decoding:
     #: the filler pass does not: it keeps only hesitations, and a loop is dropped by
     #: :func:`is_hallucinated`
     fallback: bool = True
+    #: Whisper's timestamp tokens (segments inside a window); without them a window is one
+    #: segment and the words keep the times of the alignment. The filler pass goes without:
+    #: measured today on the 10-minute generated clip, the pass took 11.3 s instead of 21-25 s
+    #: (fewer tokens to generate) and found the same 61 fillers; on the real recordings 6 of
+    #: the tune split's 7 fillers instead of 7, 8 of the held-out 12 as before, none counted
+    #: wrongly (bench/real_speech.py).
+    timestamps: bool = True
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -278,7 +285,7 @@ class SpeechAnalyzer:
                         audio[:cut],
                         regions,
                         offset_s,
-                        _Decoding(1, 1, "prompt", fallback=False),
+                        _Decoding(1, 1, "prompt", fallback=False, timestamps=False),
                         None,
                     )
                     words = merge_hesitations(words, heard, speech)
@@ -318,7 +325,9 @@ class SpeechAnalyzer:
         words: list[Word] = []
         if decoding.batch_size <= 1:
             self._collect(
-                _transcribe_sequential(model, audio, segments, common, decoding.fallback),
+                _transcribe_sequential(
+                    model, audio, segments, common, decoding.fallback, decoding.timestamps
+                ),
                 offset_s,
                 words,
                 on_progress,
@@ -402,9 +411,10 @@ def _transcribe_sequential(
     segments: list[tuple[int, int]],
     common: dict[str, Any],
     fallback: bool = True,
+    timestamps: bool = True,
 ) -> Iterator[Any]:
     """Speech concatenated (silence cut out) and decoded window after window, each window
-    conditioned on the text before it.
+    conditioned on the text before it (with or without timestamp tokens: :class:`_Decoding`).
 
     Always at temperature 0: Whisper's temperature fallback samples, so the same audio gave
     other words and fillers from run to run (measured on the real recordings: 3 to 13
@@ -414,7 +424,9 @@ def _transcribe_sequential(
     temperature 0 or with a repetition penalty, 18 CPU-s; with the 3-gram rule "Montreal, uh,
     uh... uh... uh... Forstyliner." in 1.3 CPU-s); what still loops is left out by the
     caller."""
-    for segment in _decode_concatenated(model, audio, segments, common, condition=True):
+    for segment in _decode_concatenated(
+        model, audio, segments, common, condition=True, timestamps=timestamps
+    ):
         if not fallback or not is_hallucinated(segment.text, segment.end - segment.start):
             yield segment
             continue
