@@ -3,8 +3,8 @@ analysis against a plain faster-whisper run of the same model on the same audio,
 
 The plain run is what a user would try first: Whisper ``base``, beam 5, word timestamps, no
 prompt, on each whole clip, with faster-whisper's default temperature fallback. The fallback
-samples (ctranslate2's generator is not seeded from Python: two runs with the same
-``set_random_seed`` differed), so the plain run is decoded ``--plain-runs`` times (default 3) and
+samples, and ``ctranslate2.set_random_seed`` did not make it repeat (two runs with seed 0
+differed), so the plain run is decoded ``--plain-runs`` times (default 3) and
 its figures are the mean over the runs (errors and fillers summed over runs and clips), with each
 run's WER beside it. (At temperature 0 alone the plain run loops on two held-out clips: not what
 a user gets.) Ours is the speech analysis of the pipeline (``Analyzer.analyze(path, "speech")``),
@@ -88,6 +88,8 @@ def main() -> None:
         help="decode each clip this many times with the plain run (its fallback samples)",
     )
     args = parser.parse_args()
+    if args.plain_runs < 1:
+        parser.error("--plain-runs must be at least 1: the plain run is the reference")
     from tests.analysis.real_speech import FOLDERS, REAL, Tally, clips, counted_fillers, split
 
     if not REAL.is_dir():

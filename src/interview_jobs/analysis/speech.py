@@ -167,7 +167,7 @@ class _Decoding:
     fallback: bool = True
     #: Whisper's timestamp tokens (segments inside a window); without them a window is one
     #: segment and the words keep the times of the alignment. The filler pass goes without:
-    #: measured today on the 10-minute generated clip, the pass took 11.3 s instead of 21-25 s
+    #: measured 2026-12-03 on the 10-minute generated clip, the pass took 11.3 s instead of 21-25 s
     #: (fewer tokens to generate) and found the same 61 fillers; on the real recordings 6 of
     #: the tune split's 7 fillers instead of 7, 8 of the held-out 12 as before, none counted
     #: wrongly (bench/real_speech.py).
