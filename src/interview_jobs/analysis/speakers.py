@@ -252,7 +252,7 @@ class SpeakerAnalyzer:
     # ---- streaming part
     def _process(self, *, final: bool) -> None:
         audio = np.concatenate(self._buffer) if len(self._buffer) > 1 else self._buffer[0]
-        segments = _vad(audio)
+        (segments,) = _vad(audio)
         cut = len(audio)
         if not final and segments:
             cut = _cut_point(segments, len(audio))
