@@ -13,11 +13,17 @@ training or thresholds; rule in data/content/README.md), with the shipped weight
   wall time.
 
     .venv/bin/python bench/content_accuracy.py
+    .venv/bin/python bench/content_accuracy.py --also answers_round7_heldout.txt
+
+``--also FILE`` (repeatable) prints the STAR figures of that file's held-out answers as well, e.g.
+a newly written held-out part beside the whole split.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -39,7 +45,38 @@ def mark(value: float, target: float) -> str:
     return "meets" if value >= target else "BELOW"
 
 
+def file_answer_ids(path: Path) -> set[str]:
+    """The ids of the answers written in one ``answers_*.txt`` file."""
+    headers = (re.match(r"^== (\S+) ", line) for line in path.read_text("utf-8").splitlines())
+    return {m.group(1) for m in headers if m}
+
+
+def star_report(held_answers: list[training.Answer], label: str) -> None:
+    if not held_answers:
+        print(f"\nSTAR: no {label}")
+        return
+    data = training.star_data(held_answers)
+    scores = training.star_scores(star.weights(), data)
+    positives = {c: int(data.y[:, k].sum()) for k, c in enumerate(star.COMPONENTS)}
+    print(
+        f"\nSTAR on {len(held_answers)} {label}, {len(data.y)} sentences "
+        f"(positives: {', '.join(f'{c} {n}' for c, n in positives.items())})"
+    )
+    for name in star.COMPONENTS:
+        print(f"  {name:9s} F1 {scores[name]:.3f}   threshold {star.THRESHOLD[name]:.2f}")
+    print(f"  macro F1 {scores['macro']:.3f}  ({mark(scores['macro'], TARGET_F1)} {TARGET_F1})")
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also print the STAR figures of this answers file's held-out answers",
+    )
+    args = parser.parse_args()
     answers = training.read_answers(DATA)
     pairs = training.read_pairs(DATA, answers)
     held_answers = [a for a in answers if training.held_out(a)]
@@ -54,17 +91,10 @@ def main() -> int:
     relevance.relevance(["warm up"], "Tell me about yourself.")
     print(f"model load (once per process): {time.perf_counter() - t0:.2f} s")
 
-    data = training.star_data(held_answers)
-    scores = training.star_scores(star.weights(), data)
-    n_sentences = len(data.y)
-    positives = {c: int(data.y[:, k].sum()) for k, c in enumerate(star.COMPONENTS)}
-    print(
-        f"\nSTAR on {len(held_answers)} held-out answers, {n_sentences} sentences "
-        f"(positives: {', '.join(f'{c} {n}' for c, n in positives.items())})"
-    )
-    for name in star.COMPONENTS:
-        print(f"  {name:9s} F1 {scores[name]:.3f}   threshold {star.THRESHOLD[name]:.2f}")
-    print(f"  macro F1 {scores['macro']:.3f}  ({mark(scores['macro'], TARGET_F1)} {TARGET_F1})")
+    star_report(held_answers, "held-out answers")
+    for name in args.also:
+        ids = file_answer_ids(DATA / name)
+        star_report([a for a in held_answers if a.id in ids], f"held-out answers of {name}")
 
     weights = relevance.weights()
     print(
@@ -72,10 +102,10 @@ def main() -> int:
         f"({sum(p.on_topic for p in held_pairs)} on topic) over "
         f"{len({p.question_id for p in held_pairs})} questions"
     )
-    vectors = training.relevance_vectors(answers, questions)
+    pair_vectors = training.relevance_vectors(answers, questions)
     for flag, label in ((True, "with key points"), (False, "question only")):
         figures = training.relevance_scores(
-            weights, training.relevance_data(held_pairs, vectors, weights.centres, flag)
+            weights, training.relevance_data(held_pairs, pair_vectors, weights.centres, flag)
         )
         print(
             f"  {label:16s} ROC AUC {figures['auc']:.3f} ({mark(figures['auc'], TARGET_AUC)} "
