@@ -2,6 +2,7 @@
 and status/list latency with 1,000 vs 1,000,000 jobs in the table.
 
     .venv/bin/python bench/api_throughput.py [--duration 10] [--rows 1000000] [--skip-postgres]
+        [--skip-sqlite] [--status-only [--rounds 3]]
 
 Every server runs in its own process under the same uvicorn settings (1 worker, uvloop,
 httptools, no access log); ``wrk`` loads it from another process over loopback with 32
@@ -432,6 +433,15 @@ def run_database(name: str, database_url: str, args: argparse.Namespace, hello_u
     app = "interview_jobs.api.app:create_app"
     with server(app, port, env, "--factory") as url:
         bearer = f"Bearer {token(url)}"
+        if args.status_only:
+            job_id = create_one(url, bearer)
+            for _ in range(args.rounds):  # alternating, each against the run right before it
+                hello = measure(hello_url + "/", args.duration)
+                status = measure(f"{url}/api/interview/job/{job_id}", args.duration,
+                                 header=f"Authorization: {bearer}")  # fmt: skip
+                print(hello.row("hello-world (adjacent baseline)", hello.rps))
+                print(status.row("job status (GET job/{id})", hello.rps))
+            return
         # The machine is shared: each figure is compared with a hello-world run right before it.
         hello = measure(hello_url + "/", args.duration)
         create = measure(f"{url}/api/interview/analyze", args.duration,
@@ -630,6 +640,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3, help="alternating latency rounds")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--status-only",
+        action="store_true",
+        help="only the status poll, in --rounds alternating runs with the hello-world",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (make system-deps)")
@@ -648,7 +664,8 @@ def main() -> None:
             print("\n== baseline")
             print(baseline.row("Starlette hello-world", baseline.rps))
             sqlite_url = f"sqlite+aiosqlite:///{workdir / 'data-sqlite' / 'interview_jobs.db'}"
-            run_database("SQLite", sqlite_url, args, hello, ai_url, workdir)
+            if not args.skip_sqlite:
+                run_database("SQLite", sqlite_url, args, hello, ai_url, workdir)
             if args.skip_postgres:
                 print("\n== PostgreSQL skipped (--skip-postgres)")
             elif not postgres_reachable():
