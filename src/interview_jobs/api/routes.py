@@ -26,7 +26,7 @@ from fastapi import Request, Response, routing
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.routing import BaseRoute, compile_path
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 Auth = str  # "bearer" | "optional-bearer" | "callback" | "none": see openapi.route_auth
 SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
@@ -48,6 +48,16 @@ class PlainRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
         if self.dependant.dependencies or len(self.dependant.path_params) > 0:
             raise TypeError(f"PlainRoute {path}: the handler takes the Request alone")
+        handler = self.get_route_handler()
+
+        # Not FastAPI's request_response: its exit stacks are for dependencies (none run here),
+        # and what the handler raises is rendered by the app's ExceptionMiddleware, as the
+        # route-level wrapper would (the same handlers).
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            response = await handler(Request(scope, receive, send))
+            await response(scope, receive, send)
+
+        self.app = app
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint

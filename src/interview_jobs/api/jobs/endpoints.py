@@ -90,6 +90,14 @@ def add_plain_routes(app_router: APIRouter) -> None:
     )
     key = (("Idempotency-Key", "the same key and body within 24 h: the same job"),)
     add(
+        "/api/interview/job/{job_id}",
+        get_job,
+        methods=["GET"],
+        response_model=JobOut,
+        responses=error_responses(401, 404, 422, 503),
+        openapi_extra=plain_operation(auth="bearer", path_params=("job_id",)),
+    )
+    add(
         "/api/interview/analyze",
         analyze,
         methods=["POST"],
@@ -98,14 +106,8 @@ def add_plain_routes(app_router: APIRouter) -> None:
         responses=error_responses(400, 401, 404, 409, 422, 503),
         openapi_extra=plain_operation(auth="bearer", headers=key, body=AnalyzeRequest),
     )
-    add(
-        "/api/interview/job/{job_id}",
-        get_job,
-        methods=["GET"],
-        response_model=JobOut,
-        responses=error_responses(401, 404, 422, 503),
-        openapi_extra=plain_operation(auth="bearer", path_params=("job_id",)),
-    )
+    # Ahead of the documentation routes FastAPI added when the app was made.
+    app_router.routes.sort(key=lambda route: not isinstance(route, PlainRoute))
 
 
 @router.get(
