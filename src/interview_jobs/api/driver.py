@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -46,17 +46,16 @@ Row = tuple[Any, ...]
 class _Plan:
     sql: str
     names: tuple[str, ...]
-    binders: tuple[Callable[[Any], Any] | None, ...]
+    binders: tuple[tuple[int, Callable[[Any], Any]], ...]  # (parameter, processor) with work
     readers: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, processor) with work to do
     constants: dict[str, Any]  # parameters the compiler added itself (e.g. SQLite's OFFSET 0)
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
         """The driver's positional arguments for ``params``, bind processors applied."""
-        values = [params[n] if n in params else self.constants[n] for n in self.names]
-        return [
-            binder(value) if binder else value
-            for value, binder in zip(values, self.binders, strict=True)
-        ]
+        args = list(map({**self.constants, **params}.__getitem__, self.names))
+        for index, binder in self.binders:
+            args[index] = binder(args[index])
+        return args
 
     def rows(self, raw: Sequence[Sequence[Any]]) -> list[Row]:
         if not self.readers:
@@ -83,23 +82,29 @@ class Statement:
         if plan is None:
             compiled = self.stmt.compile(dialect=dialect)
             names = tuple(compiled.positiontup or ())
-            binders = tuple(
+            binders = _with_work(
                 compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
                 for name in names
             )
             # asyncpg returns Python values already: only our own decorators (UTC datetimes,
             # enums) have work to do there.
-            processors = [
+            readers = _with_work(
                 c.type.dialect_impl(dialect).result_processor(dialect, None)
                 if dialect.name != "postgresql" or isinstance(c.type, TypeDecorator)
                 else None
                 for c in self.stmt.exported_columns
-            ]
-            readers = tuple((i, r) for i, r in enumerate(processors) if r is not None)
+            )
             plan = self._plans[dialect.name] = _Plan(
                 compiled.string, names, binders, readers, dict(compiled.params)
             )
         return plan
+
+
+def _with_work(
+    processors: Iterable[Callable[[Any], Any] | None],
+) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """(position, processor) of the processors that are not None."""
+    return tuple((i, p) for i, p in enumerate(processors) if p is not None)
 
 
 class ReadSession(Protocol):

@@ -33,10 +33,8 @@ answer with ``responses=error_responses(404, 409, …)``.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
@@ -340,18 +338,20 @@ def _unavailable(message: str = "The database is unavailable; try again shortly.
     return ServiceUnavailable(message, headers={"Retry-After": "1"})
 
 
-@contextlib.contextmanager
-def translated() -> Iterator[None]:
+class translated:
     """Driver errors raised inside the block leave it as the API's errors (httpx's
-    ``map_exceptions``): 503 down or busy, 409 a lost race, 422 a value it cannot store."""
-    try:
-        yield
-    except Exception as exc:
-        error = database_error(exc)
-        if error is None or error is exc:
-            raise
-        log_database_error(exc, error)
-        raise error from exc
+    ``map_exceptions``): 503 down or busy, 409 a lost race, 422 a value it cannot store. A class,
+    not a generator: it wraps every read, and costs a third of a generator-based one."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        if isinstance(exc, Exception):
+            error = database_error(exc)
+            if error is not None and error is not exc:
+                log_database_error(exc, error)
+                raise error from exc
 
 
 def log_database_error(exc: BaseException, error: AppError) -> None:

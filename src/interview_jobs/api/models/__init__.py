@@ -72,16 +72,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         return _sqlite_text if dialect.name == "sqlite" else super().bind_processor(dialect)
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
-        sqlite = dialect.name == "sqlite"
-        return _sqlite_datetime if sqlite else super().result_processor(dialect, coltype)
+        return _sqlite_datetime if dialect.name == "sqlite" else _aware_utc
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else _utc(value)  # PostgreSQL (SQLite: _sqlite_text)
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+def _aware_utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is UTC:  # asyncpg's timestamptz: UTC already
+        return value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _utc(value: datetime) -> datetime:
@@ -97,7 +97,8 @@ def _sqlite_text(value: datetime | None) -> str | None:
 
 
 def _sqlite_datetime(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+    # The offset parsed with the rest: replace(tzinfo=…) cost six times the parse (callgrind).
+    return None if value is None else datetime.fromisoformat(value + "+00:00")
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -117,8 +118,11 @@ class EnumText(TypeDecorator[E]):
     def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
         return None if value is None else self.enum(value).value
 
-    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
-        return None if value is None else self.enum(value)
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        # A dict lookup (in C; a value no member has is a KeyError): the enum's call and the
+        # decorator's wrapper are three Python frames per column read.
+        members: dict[str | None, E | None] = {member.value: member for member in self.enum}
+        return (members | {None: None}).__getitem__
 
 
 class Base(DeclarativeBase):
