@@ -130,7 +130,7 @@ def json_response(
 ) -> Response:
     """A response model as FastAPI writes it (by alias, JSON mode)."""
     return Response(
-        model.model_dump_json(by_alias=True),
+        model.__pydantic_serializer__.to_json(model, by_alias=True),
         status_code=status_code,
         media_type="application/json",
         headers=headers,

@@ -180,7 +180,7 @@ class JobOut(CamelModel):
 
     @classmethod
     def of(cls, job: JobRow) -> Self:
-        return cls(**_shown(job))
+        return cls.model_validate(_shown(job))
 
 
 class JobDetailOut(JobOut):
