@@ -36,6 +36,7 @@ from interview_jobs.analysis.content.measures import (
 )
 from interview_jobs.analysis.errors import AnalysisError
 from interview_jobs.analysis.fillers import Word
+from interview_jobs.analysis.speakers import SpeakerFindings, SpeakerTurn
 from interview_jobs.client.render import report_renderable
 from interview_jobs.contracts.analysis import AnalysisResult
 from tests.conftest import require
@@ -95,6 +96,64 @@ def test_no_questions_one_voice_is_one_answer_without_a_question() -> None:
     split = split_answers(words, 5.0, None)
     assert split.method == METHOD_WHOLE and len(split.answers) == 1
     assert split.answers[0].question is None and split.answers[0].end == 5.0
+
+
+def _dialogue(turns: list[tuple[str, str]]) -> tuple[list[Word], SpeakerFindings]:
+    """Words and speaker turns of a two-voice exchange (voice 1 the candidate), 1 s apart."""
+    words: list[Word] = []
+    found: list[SpeakerTurn] = []
+    t = 0.0
+    for who, text in turns:
+        said = words_of(text, start=t)
+        found.append(SpeakerTurn(t, said[-1].end, 1 if who == "candidate" else 0))
+        words += said
+        t = said[-1].end + 1.0
+    return words, SpeakerFindings(2, tuple(found), 1, "talks most")
+
+
+def test_short_replies_to_small_talk_and_follow_ups_are_not_judged_as_answers() -> None:
+    star = (
+        "Last spring our payment service went down during the big sale and I was on call, "
+        "so I rolled back the migration and added a check to the pipeline."
+    )
+    words, speakers = _dialogue(
+        [
+            ("interviewer", "Hello, and thanks for coming in. Shall we start?"),
+            ("candidate", "Yes, of course. Thank you for having me."),
+            ("interviewer", "Tell me about a time you fixed something under pressure."),
+            ("candidate", star),
+            ("interviewer", "And how did that turn out?"),
+            ("candidate", "We were back within twenty minutes."),
+            ("interviewer", "Why do you want to leave?"),
+            ("candidate", "Money."),
+        ]
+    )
+    # the last question is one of the job's: its reply is judged however short
+    split = split_answers(words, 60.0, [question("Why do you want to leave?")], speakers)
+    assert split.method == METHOD_SPEAKERS
+    assert [a.question["text"] for a in split.answers if a.question] == [
+        "Tell me about a time you fixed something under pressure.",
+        "Why do you want to leave?",
+    ]
+    assert [a.index for a in split.answers] == [0, 1]
+    assert split.note is not None
+    assert "2 short replies" in split.note and "“And how did that turn out?”" in split.note
+    assert "Shall we start?" in split.note
+    # the words left out stay where they were: in the transcript, not in an answer
+    assert sum(len(a.words) for a in split.answers) == len(star.split()) + 1
+
+
+def test_when_every_reply_is_short_all_are_answers() -> None:
+    words, speakers = _dialogue(
+        [
+            ("interviewer", "What is your current role?"),
+            ("candidate", "Backend engineer."),
+            ("interviewer", "For how long?"),
+            ("candidate", "About five years now."),
+        ]
+    )
+    split = split_answers(words, 20.0, None, speakers)
+    assert len(split.answers) == 2 and split.note is None
 
 
 def test_questions_without_times_are_aligned_where_the_candidate_repeats_them() -> None:

@@ -632,8 +632,9 @@ class Analyzer:
                 1,
             )
         if answers is not None:
-            if answers.split.note:
-                feedback.append(Feedback("answers", "warning", answers.split.note))
+            if answers.split.note:  # a guessed split is a warning, what was left out a note
+                severity = "info" if answers.split.confident else "warning"
+                feedback.append(Feedback("answers", severity, answers.split.note))
             summary = _answers_summary(summary, answers)
         result: dict[str, Any] = {
             "schemaVersion": SCHEMA_VERSION,

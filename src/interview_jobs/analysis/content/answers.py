@@ -7,7 +7,8 @@ rule that applies:
    their words are the question text, a question is never made up — and the candidate's turns up
    to the next question are its answer. Given questions are matched to the asked ones (by their
    times when they have them, else by their words) so that the bank's id, key points and length
-   come along.
+   come along. A short reply to a turn that is none of them (small talk, a quick follow-up) is
+   not an answer (:func:`_without_small_talk`).
 2. **Question times given** (every question has ``startSeconds``): each answer runs from its
    question's time to the next question's.
 3. **Questions without times, one voice**: the questions are aligned to the transcript in order
@@ -32,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from interview_jobs.analysis.fillers import Word, hesitation_label, normalize
+from interview_jobs.analysis.scoring import THIN_ANSWER_WORDS
 from interview_jobs.analysis.text import FUNCTION_WORDS
 
 # A sentence ends at . ? ! — or, where Whisper wrote none, at a silence this long between words …
@@ -378,7 +380,37 @@ def _by_speakers(
         if match is not None:
             question["spokenText"] = text
         answer.question = question
-    return Split(answers, METHOD_SPEAKERS)
+    return _without_small_talk(answers)
+
+
+def _without_small_talk(answers: list[Answer]) -> Split:
+    """The two-voice answers less the short replies to what the interviewer said that is none of
+    the job's questions: small talk or a quick follow-up ("Shall we start?" "Yes, of course.";
+    "For how long?" "About five years."), too few words (under ``THIN_ANSWER_WORDS``) to judge
+    as an answer. Their words stay in the transcript and the whole recording's delivery; the
+    split's note says what was left out. When every reply is that short, all are answers."""
+
+    def small_talk(answer: Answer) -> bool:
+        question = answer.question
+        return (
+            question is not None
+            and "spokenText" not in question  # not matched to one of the job's questions
+            and sum(map(is_spoken_word, answer.words)) < THIN_ANSWER_WORDS
+        )
+
+    left_out = [a for a in answers if small_talk(a)]
+    if not left_out or len(left_out) == len(answers):
+        return Split(answers, METHOD_SPEAKERS)
+    kept = [a for a in answers if not small_talk(a)]
+    for index, answer in enumerate(kept):
+        answer.index = index
+    asked = ", ".join(f"“{a.question['text']}”" for a in left_out if a.question)
+    replies = "reply" if len(left_out) == 1 else "replies"
+    note = (
+        f"{len(left_out)} short {replies} (under {THIN_ANSWER_WORDS} words) to the interviewer "
+        f"not judged as answers: {asked}."
+    )
+    return Split(kept, METHOD_SPEAKERS, note=note)
 
 
 def _match_given(

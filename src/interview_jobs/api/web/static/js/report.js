@@ -435,7 +435,7 @@ function renderAnswers(report) {
   const split = report.answersSplit;
   const how = split && (SPLIT_METHOD[split.method] || split.method);
   $("#answers-split").textContent = how
-    ? `The recording was split ${how}.${split.confident === false ? ` Not confident: ${split.note || "check the times below"}.` : ""}`
+    ? `The recording was split ${how}.${split.confident === false ? ` Not confident: ${split.note || "check the times below"}.` : split.note ? ` ${split.note}` : ""}`
     : "";
   for (const answer of answers) list.append(answerItem(answer, answer === best ? "strongest" : answer === worst ? "weakest" : ""));
   markStarSentences(answers);
