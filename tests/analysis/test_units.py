@@ -13,7 +13,8 @@ from interview_jobs.analysis import AnalysisOptions, feedback, scoring
 from interview_jobs.analysis.fillers import Word, count_fillers, tag_fillers
 from interview_jobs.analysis.hesitations import _unexplained, find_hesitations, spectral_change
 from interview_jobs.analysis.pipeline import _Aborted, _Progress
-from interview_jobs.analysis.speech import SpeechFindings, _cut_point, is_hallucinated
+from interview_jobs.analysis.speech import SpeechFindings, is_hallucinated
+from interview_jobs.analysis.vad import cut_point
 from interview_jobs.analysis.visual import FaceObservation, VisualFindings, smooth_eye_contact
 
 
@@ -61,10 +62,10 @@ def test_pauses_pace_and_metrics() -> None:
 def test_cut_point_is_in_a_late_silence() -> None:
     sr = 16000
     segments = [(0, 5 * sr), (6 * sr, 50 * sr), (51 * sr, 80 * sr), (80 * sr + 2000, 100 * sr)]
-    cut = _cut_point(segments, 120 * sr)
+    cut = cut_point(segments, 120 * sr)
     assert cut == (100 * sr + 120 * sr) // 2
     continuous = [(0, 120 * sr)]
-    assert _cut_point(continuous, 120 * sr) == 120 * sr
+    assert cut_point(continuous, 120 * sr) == 120 * sr
 
 
 def test_hallucination_guard() -> None:

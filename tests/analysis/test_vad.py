@@ -9,7 +9,7 @@ from faster_whisper.audio import decode_audio
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 from numpy.typing import NDArray
 
-from interview_jobs.analysis.speech import ASR_VAD_THRESHOLD, VAD_THRESHOLD, _vad
+from interview_jobs.analysis.vad import ASR_VAD_THRESHOLD, VAD_THRESHOLD, speech_stretches
 from tests.analysis.real_speech import REAL
 from tests.media.generate import GroundTruth
 
@@ -35,7 +35,7 @@ def _recordings(clip60: GroundTruth) -> list[tuple[str, NDArray[np.float32]]]:
 def test_one_model_run_finds_what_faster_whisper_finds(clip60: GroundTruth) -> None:
     thresholds = (VAD_THRESHOLD, ASR_VAD_THRESHOLD, 0.3)
     for name, audio in _recordings(clip60):
-        found = _vad(audio, thresholds)
+        found = speech_stretches(audio, thresholds)
         for threshold, stretches in zip(thresholds, found, strict=True):
             assert stretches == _library(audio, threshold), (name, threshold)
         assert found[0], f"{name}: no speech found"
@@ -48,5 +48,5 @@ def test_one_model_run_finds_what_faster_whisper_finds(clip60: GroundTruth) -> N
 )
 def test_no_speech_in_silence_or_nothing(audio: NDArray[np.float32]) -> None:
     thresholds = (VAD_THRESHOLD, ASR_VAD_THRESHOLD)
-    assert _vad(audio, thresholds) == [[], []]
+    assert speech_stretches(audio, thresholds) == [[], []]
     assert [_library(audio, threshold) for threshold in thresholds] == [[], []]

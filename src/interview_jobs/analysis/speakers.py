@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from interview_jobs.analysis.media import SAMPLE_RATE, AudioBlock
 
 # The speech stage's VAD and chunking, so that both stages agree on what is speech.
-from interview_jobs.analysis.speech import _cut_point, _vad
+from interview_jobs.analysis.vad import cut_point, speech_stretches
 from interview_jobs.analysis.voice_encoder import (
     HOP,
     N_MELS,
@@ -252,10 +252,10 @@ class SpeakerAnalyzer:
     # ---- streaming part
     def _process(self, *, final: bool) -> None:
         audio = np.concatenate(self._buffer) if len(self._buffer) > 1 else self._buffer[0]
-        (segments,) = _vad(audio)
+        (segments,) = speech_stretches(audio)
         cut = len(audio)
         if not final and segments:
-            cut = _cut_point(segments, len(audio))
+            cut = cut_point(segments, len(audio))
         spans: list[tuple[float, float, int]] = []
         for s, e in segments:
             if s >= cut:
