@@ -10,8 +10,8 @@ several times the statement itself, on the two requests clients send most.
 * **The read session** (:meth:`Driver.read`, in the style of polar's read session): the SELECTs
   of read-only requests, one statement at a time, outside any transaction. SQLite: a read-only
   connection (``query_only``) in autocommit mode on the event loop's thread (WAL: each
-  statement sees the latest commit and never waits for the writer). PostgreSQL: a connection of
-  the driver's own asyncpg pool, one round trip (no BEGIN/ROLLBACK around it).
+  statement sees the latest commit and never waits for the writer). PostgreSQL: one of
+  the driver's own asyncpg connections, one round trip (no BEGIN/ROLLBACK around it).
 * **Job creation's writes**, the only ones that run here (docs/ARCHITECTURE.md, "The one
   exception"): :meth:`Driver.write`, one statement in a transaction of its own (PostgreSQL:
   the statement alone, one round trip), and :meth:`Driver.transaction` (SQLite: the write
@@ -155,9 +155,8 @@ class Driver(Executor):
         self._sqlite_path = sqlite_path
         self._sqlite: sqlite3.Connection | None = None
         self._dsn = postgres_dsn
-        self._pool_size = pool_size
-        self._pool: asyncpg.Pool | None = None
-        self._pool_lock = asyncio.Lock()
+        self._idle: list[asyncpg.Connection] = []  # PostgreSQL: see _connection
+        self._slots = asyncio.Semaphore(pool_size)
 
     async def write(self, stmt: Statement, params: Mapping[str, Any]) -> list[Row]:
         """One write statement, in a transaction of its own (PostgreSQL: the statement alone,
@@ -190,8 +189,7 @@ class Driver(Executor):
                 finally:
                     pooled.close()  # back to the pool
             else:
-                pool = await self._postgres()
-                async with pool.acquire() as conn, conn.transaction():
+                async with self._connection() as conn, conn.transaction():
                     yield Executor(self.dialect, conn.fetch)
 
     async def _read_sqlite(self, sql: str, args: list[Any]) -> Sequence[Sequence[Any]]:
@@ -204,29 +202,37 @@ class Driver(Executor):
         return self._sqlite.execute(sql, args).fetchall()
 
     async def _read_pg(self, sql: str, args: list[Any]) -> Sequence[Sequence[Any]]:
-        result: Sequence[Sequence[Any]] = await (await self._postgres()).fetch(sql, *args)
-        return result
+        async with self._connection() as conn:
+            result: Sequence[Sequence[Any]] = await conn.fetch(sql, *args)
+            return result
 
-    async def _postgres(self) -> asyncpg.Pool:
-        if self._pool is not None:
-            return self._pool
-        async with self._pool_lock:
-            if self._pool is None:
-                # min_size=0: an API that starts while the database is down still starts.
-                self._pool = await asyncpg.create_pool(
-                    self._dsn, min_size=0, max_size=self._pool_size, reset=_nothing_to_reset
-                )
-            return self._pool
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """One of up to ``pool_size`` asyncpg connections, made when first needed (an API that
+        starts while the database is down still starts). Not asyncpg's pool: measured with
+        callgrind, its acquire and release (a task each time) cost twice the statement's own
+        work. A connection is used again only after its statement or transaction ended (raising
+        or not), never after one was interrupted (cancelled) or the connection closed."""
+        async with self._slots:
+            conn = self._idle.pop() if self._idle else None
+            if conn is None or conn.is_closed():
+                conn = await asyncpg.connect(self._dsn)
+            ended = False
+            try:
+                yield conn
+                ended = True
+            except Exception:
+                ended = True
+                raise
+            finally:
+                if ended and not conn.is_closed() and not conn.is_in_transaction():
+                    self._idle.append(conn)
+                else:
+                    conn.terminate()
 
     async def close(self) -> None:
         if self._sqlite is not None:
             self._sqlite.close()
             self._sqlite = None
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
-
-
-async def _nothing_to_reset(_: asyncpg.Connection) -> None:
-    """The pool's connections only run single statements or whole transactions: no session
-    state to reset (asyncpg's default reset is one more round trip on every release)."""
+        while self._idle:
+            await self._idle.pop().close()
