@@ -71,24 +71,20 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def authenticate(request: Request, *, required: bool = True) -> AuthUser | None:
-    """The caller the bearer token names; None without one (Unauthorized if ``required``)."""
-    token = bearer_token(request)
+def authenticated(request: Request) -> tuple[AppContext, AuthUser]:
+    """The app's context and the caller the bearer token names (Unauthorized without one)."""
+    ctx, token = context(request), bearer_token(request)
     if token is None:
-        if required:
-            raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
-        return None
-    return context(request).tokens.verify(token)
+        raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
+    return ctx, ctx.tokens.verify(token)
 
 
 async def optional_user(request: Request) -> AuthUser | None:
-    return authenticate(request, required=False)
+    return None if bearer_token(request) is None else authenticated(request)[1]
 
 
 async def current_user(request: Request) -> AuthUser:
-    user = authenticate(request)
-    assert user is not None
-    return user
+    return authenticated(request)[1]
 
 
 CurrentUser = Annotated[AuthUser, Depends(current_user)]

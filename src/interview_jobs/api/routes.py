@@ -48,7 +48,7 @@ class PlainRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
         if self.dependant.dependencies or len(self.dependant.path_params) > 0:
             raise TypeError(f"PlainRoute {path}: the handler takes the Request alone")
-        handler = self.get_route_handler()
+        handler: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
 
         # Not FastAPI's request_response: its exit stacks are for dependencies (none run here),
         # and what the handler raises is rendered by the app's ExceptionMiddleware, as the
@@ -58,10 +58,6 @@ class PlainRoute(APIRoute):
             await response(scope, receive, send)
 
         self.app = app
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
-        return handler
 
 
 def plain_operation(

@@ -17,8 +17,7 @@ from interview_jobs.api.deps import (
     CurrentUser,
     ReadsDep,
     SessionDep,
-    authenticate,
-    context,
+    authenticated,
     json_payload,
     json_response,
     validated,
@@ -54,8 +53,7 @@ _WEBHOOK_HEADERS = tuple(
 async def analyze(request: Request) -> Response:
     """Create a job (PENDING) and answer at once; the dispatcher forwards it after commit."""
     payload = await json_payload(request)
-    ctx, user = context(request), authenticate(request)
-    assert user is not None
+    ctx, user = authenticated(request)
     body = validated(AnalyzeRequest, payload)
     created = await service.create(ctx, user, body, request.headers.get("idempotency-key"))
     answer = InterviewJobResponse(
@@ -75,8 +73,7 @@ async def analyze(request: Request) -> Response:
 
 
 async def get_job(request: Request) -> Response:
-    ctx, user = context(request), authenticate(request)
-    assert user is not None
+    ctx, user = authenticated(request)
     job = await service.read(ctx.db.driver, user, request.path_params["job_id"])
     return json_response(JobOut.of(job))
 
