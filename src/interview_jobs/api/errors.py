@@ -33,6 +33,7 @@ answer with ``responses=error_responses(404, 409, …)``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from typing import Any
@@ -338,13 +339,10 @@ def _unavailable(message: str = "The database is unavailable; try again shortly.
     return ServiceUnavailable(message, headers={"Retry-After": "1"})
 
 
-class translated:
+class translated(contextlib.AbstractContextManager["translated"]):
     """Driver errors raised inside the block leave it as the API's errors (httpx's
     ``map_exceptions``): 503 down or busy, 409 a lost race, 422 a value it cannot store. A class,
     not a generator: it wraps every read, and costs a third of a generator-based one."""
-
-    def __enter__(self) -> None:
-        return None
 
     def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
         if isinstance(exc, Exception):

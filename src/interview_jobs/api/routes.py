@@ -50,9 +50,8 @@ class PlainRoute(APIRoute):
             raise TypeError(f"PlainRoute {path}: the handler takes the Request alone")
         handler: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
 
-        # Not FastAPI's request_response: its exit stacks are for dependencies (none run here),
-        # and what the handler raises is rendered by the app's ExceptionMiddleware, as the
-        # route-level wrapper would (the same handlers).
+        # Not FastAPI's request_response: its exit stacks are for dependencies (none here); what
+        # the handler raises is rendered by the app's ExceptionMiddleware (the same handlers).
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
             response = await handler(Request(scope, receive, send))
             await response(scope, receive, send)

@@ -119,8 +119,7 @@ class EnumText(TypeDecorator[E]):
         return None if value is None else self.enum(value).value
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
-        # A dict lookup (in C; a value no member has is a KeyError): the enum's call and the
-        # decorator's wrapper are three Python frames per column read.
+        # A dict lookup (a KeyError for no member): the enum's call is three Python frames.
         members: dict[str | None, E | None] = {member.value: member for member in self.enum}
         return (members | {None: None}).__getitem__
 
