@@ -212,15 +212,18 @@ class Driver(Executor):
             conn = self._idle.pop() if self._idle else None
             if conn is None or conn.is_closed():
                 conn = await asyncpg.connect(self._dsn)
+            reusable = False
             try:
                 yield conn
-            except BaseException as exc:
-                if not isinstance(exc, Exception):
-                    conn.terminate()
+                reusable = True
+            except Exception:
+                reusable = True
                 raise
             finally:
-                if not conn.is_closed() and not conn.is_in_transaction():
+                if reusable and not conn.is_closed() and not conn.is_in_transaction():
                     self._idle.append(conn)
+                else:  # interrupted (cancelled), closed, or left inside a transaction
+                    conn.terminate()
 
     async def close(self) -> None:
         if self._sqlite is not None:
